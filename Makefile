@@ -1,0 +1,28 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a step
+# they depend on. Go comes from the machine; Node tools come from package.json.
+SHELL := /bin/bash
+GO ?= go
+
+.PHONY: demo test deps vet fmt-check
+
+# The main job: until the drill lands, validate the example plans.
+demo:
+	$(GO) run ./cmd/switchyard plan validate examples/plans/*.yaml
+
+# Every test: formatting, vet, and the whole Go suite (which drives the Node
+# tools installed by `deps`).
+test: deps fmt-check vet
+	$(GO) test ./...
+
+deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
