@@ -9,6 +9,12 @@
 // part in a run is started with Go, and every wait that another participant
 // ends goes through an Event (never a bare channel or sync.WaitGroup), so the
 // clock always knows whether anybody could still act before the next timer.
+// Code outside the clock's goroutines (a test, an HTTP handler, the CLI) that
+// acts on a Virtual clock's participants at "the current instant" holds the
+// clock while it does so (Virtual.Hold); see Virtual for the details.
+//
+// Scaled is wall time multiplied by a constant speed, for the local server,
+// where real clients act at their own pace.
 package clock
 
 import (
@@ -50,6 +56,13 @@ type Event interface {
 	// Wait blocks until the event fires (returns nil), d of clock time passes
 	// (returns ErrTimeout; d <= 0 means no limit), or ctx ends (ctx.Err()).
 	Wait(ctx context.Context, d time.Duration) error
+}
+
+// Holder is a clock whose time can be held still (Virtual). Clocks that
+// follow the wall (Real, Scaled) do not implement it.
+type Holder interface {
+	// Hold keeps time from advancing until release is called.
+	Hold() (release func())
 }
 
 // ErrTimeout is returned by Event.Wait when its time limit passes first.
