@@ -2,8 +2,11 @@
 # they depend on. Go comes from the machine; Node tools come from package.json.
 SHELL := /bin/bash
 GO ?= go
+# jsii (the CDK's Go bindings) starts Node while Go packages initialise, so
+# the Node it uses must be chosen here: the pinned Node 22 from package.json.
+export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 
-.PHONY: demo test deps vet fmt-check
+.PHONY: demo test deps vet fmt-check synth
 
 # The main job: until the drill lands, validate the example plans.
 demo:
@@ -26,3 +29,8 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# Build every function for Lambda (linux/arm64) and synthesize one
+# CloudFormation template per Region into cdk.out/, offline, no credentials.
+synth: deps
+	infra/synth.sh

@@ -1,0 +1,5 @@
+// Command readiness is a fixture for the infra template tests: a tiny function
+// whose name matches the settings table.
+package main
+
+func main() {}
