@@ -21,6 +21,9 @@ deps: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@# node_modules ships Go templates (aws-cdk's init templates); a go.mod
+	@# makes it a module of its own, so ./... in this module skips it.
+	printf 'module switchyard.invalid/node_modules\n' > node_modules/go.mod
 	touch $@
 
 fmt-check:
