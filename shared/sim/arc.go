@@ -194,6 +194,7 @@ type ARCClient struct {
 	cluster  string
 	index    int
 	endpoint ARCEndpoint
+	unknown  bool // no cluster has this endpoint: every call is refused
 }
 
 // ARC returns a client bound to endpoint index (0..4) of cluster. When the
@@ -235,7 +236,7 @@ func (c *ARCClient) Endpoint() ARCEndpoint { return c.endpoint }
 
 func (c *ARCClient) do(ctx context.Context, api string, body func(now time.Time) error) error {
 	return c.w.do(ctx, svcARC, api, c.endpoint.Region, func(now time.Time) error {
-		if c.w.arcEndpointDown(c.cluster, c.index) {
+		if c.unknown || c.w.arcEndpointDown(c.cluster, c.index) {
 			return unreachableError(c.endpoint.URL)
 		}
 		return body(now)

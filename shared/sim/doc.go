@@ -5,15 +5,21 @@
 // availability), Aurora global clusters, ECS services, Auto Scaling groups,
 // EKS node groups, ARC routing-control clusters, Route 53 health checks and
 // records, CloudWatch alarms and metric history, Lambda functions, Secrets
-// Manager secrets and IAM allow-lists. Per-Region clients (World.RDS,
-// World.ECS, …) expose methods whose signatures are exactly those of the
-// aws-sdk-go-v2 clients, so the execution blocks take either.
+// Manager secrets, IAM allow-lists, S3 buckets with cross-Region
+// replication, and HTTP health endpoints. Per-Region clients (World.RDS,
+// World.ECS, World.S3, …) expose methods whose signatures are exactly those
+// of the aws-sdk-go-v2 clients, so the execution blocks take either;
+// World.Clients is the whole world as an awsapi.Clients, and World.HTTP an
+// http.RoundTripper serving the simulated endpoints (http-check, STOP
+// verification).
 //
 // Time comes from one shared clock.Clock. State is derived lazily from
 // clock.Now (an operation started at t0 with duration d is complete once
 // now >= t0+d); the world owns no goroutines and uses AfterFunc only to emit
 // events (RDS global-failover events, CloudWatch alarm state changes) at the
-// moment they happen.
+// moment they happen. It runs on clock.Virtual: build it under Hold, drive
+// it from goroutines started with Go that wait with Sleep, and a drill of
+// minutes of AWS time takes about a millisecond of wall time.
 //
 // Faults (throttling, API errors, a Region or its control plane down, lag
 // spikes, capacity shortfalls, ARC endpoints down, latency) are injected at
@@ -30,7 +36,8 @@
 // A Region whose control plane is down answers ServiceUnavailable to
 // control-plane calls; data-plane calls (ARC cluster operations,
 // PutMetricData, GetMetricData, GetMetricStatistics, Lambda Invoke,
-// GetSecretValue) still work. Route 53 and IAM control planes are homed in
+// GetSecretValue, S3 object operations) still work. S3 errors also carry
+// the HTTP status (awshttp.ResponseError), e.g. *s3types.NotFound with 404. Route 53 and IAM control planes are homed in
 // us-east-1.
 //
 // Aurora timeline (Durations): a switchover is "pending" for
@@ -47,10 +54,18 @@
 //
 // Traffic: the app's DNS record (SetApp) is answered from its records and
 // Route 53 health checks (routing control, CloudWatch alarm, Region,
-// calculated). Clients follow a changed answer DNSTTL later. The STOP
-// pattern is modelled as the standby publishing a metric (PutMetricData,
-// data plane) whose alarm, evaluated AlarmEvaluation later, drives the
-// health check of the primary failover record.
+// calculated, HTTPS endpoint). Clients follow a changed answer DNSTTL later.
+//
+// STOP pattern (the plan's stop-signal block; AddStopSignal): the standby
+// puts a flag object in its own Region's bucket (S3 data plane); it
+// replicates to the primary Region's bucket S3Replication later; the
+// primary's health endpoint reads its local replica and answers 503 while
+// the flag exists (failing open when it cannot read it); the HTTPS health
+// check on the primary failover record fails once that answer held for
+// HealthCheckDetection, and traffic moves to the standby. Deleting the flag
+// is the manual failback. The AWS sample's variant, where the standby
+// publishes a metric (PutMetricData) whose alarm, evaluated AlarmEvaluation
+// later, drives a CLOUDWATCH_METRIC health check, is modelled too.
 //
 // The simulator is for drills and tests only; production calls real AWS.
 package sim

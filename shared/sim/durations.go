@@ -46,6 +46,13 @@ type Durations struct {
 	// AlarmEvaluation is the time from a PutMetricData datapoint to the
 	// alarms on that metric being evaluated.
 	AlarmEvaluation time.Duration
+	// S3Replication is how long S3 Cross-Region Replication takes to copy
+	// a new object version or delete marker to a destination bucket.
+	S3Replication time.Duration
+	// HealthCheckDetection is how long an HTTPS endpoint's new answer must
+	// hold before Route 53 health checkers change the check's status
+	// (RequestInterval × FailureThreshold: 30 s × 3).
+	HealthCheckDetection time.Duration
 }
 
 // DefaultDurations are realistic figures for the operations above.
@@ -66,6 +73,9 @@ func DefaultDurations() Durations {
 		DNSTTL:             60 * time.Second,
 		Route53Propagation: 60 * time.Second,
 		AlarmEvaluation:    60 * time.Second,
+		S3Replication:      15 * time.Second,
+		// Route 53 defaults: a 30-second request interval, failure threshold 3.
+		HealthCheckDetection: 90 * time.Second,
 	}
 }
 
@@ -91,5 +101,7 @@ func (d Durations) withDefaults() Durations {
 	fill(&d.DNSTTL, def.DNSTTL)
 	fill(&d.Route53Propagation, def.Route53Propagation)
 	fill(&d.AlarmEvaluation, def.AlarmEvaluation)
+	fill(&d.S3Replication, def.S3Replication)
+	fill(&d.HealthCheckDetection, def.HealthCheckDetection)
 	return d
 }

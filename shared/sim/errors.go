@@ -22,6 +22,7 @@ const (
 	svcLambda         = "Lambda"
 	svcSecretsManager = "Secrets Manager"
 	svcIAM            = "IAM"
+	svcS3             = "S3"
 )
 
 // serviceKeys maps the short service names used in fault specs and call
@@ -37,6 +38,7 @@ var serviceKeys = map[string]string{
 	"lambda":         svcLambda,
 	"secretsmanager": svcSecretsManager,
 	"iam":            svcIAM,
+	"s3":             svcS3,
 }
 
 // throttleCodes are the error codes each service really uses when it
@@ -52,6 +54,7 @@ var throttleCodes = map[string]string{
 	svcLambda:         "TooManyRequestsException",
 	svcSecretsManager: "ThrottlingException",
 	svcIAM:            "Throttling",
+	svcS3:             "SlowDown",
 }
 
 // ErrUnknownRegion is wrapped by builder errors naming a Region the world

@@ -59,7 +59,7 @@ type Fault struct {
 	// API is an operation name such as UpdateService.
 	API string
 	// Service is a short service name: rds, ecs, autoscaling, eks, arc,
-	// route53, cloudwatch, lambda, secretsmanager, iam (for capacity: ecs,
+	// route53, cloudwatch, lambda, secretsmanager, iam, s3 (for capacity: ecs,
 	// asg or eks).
 	Service string
 	// Region is the Region the fault applies to.
@@ -157,6 +157,7 @@ func (e *FaultSpecError) Error() string {
 //	arc-endpoint-down:index=0
 //	latency:ms=50
 //	rate-limit:api=DescribeGlobalClusters,rps=5,burst=5
+//	throttle:service=s3,api=PutObject,rate=0.5
 func ParseFault(spec string) (Fault, error) {
 	bad := func(format string, a ...any) (Fault, error) {
 		return Fault{}, &FaultSpecError{Spec: spec, Reason: fmt.Sprintf(format, a...)}
@@ -566,6 +567,10 @@ var dataPlaneAPIs = map[string]bool{
 	"GetMetricStatistics":        true,
 	"Invoke":                     true,
 	"GetSecretValue":             true,
+	"PutObject":                  true,
+	"DeleteObject":               true,
+	"HeadObject":                 true,
+	"GetObject":                  true,
 }
 
 // globalHome is where a global service's control plane lives.

@@ -64,7 +64,7 @@ func TestParseFaultErrors(t *testing.T) {
 		{"throttle:rate=NaN", "is not a number"},
 		{"throttle:rate=0.1,rate=0.2", `key "rate" given twice`},
 		{"throttle:rate=0.1,color=red", `unknown key "color" for throttle; allowed keys: rate (required), api, service, region`},
-		{"throttle:rate=0.1,service=s3", `unknown service "s3"`},
+		{"throttle:rate=0.1,service=sqs", `unknown service "sqs"`},
 		{"throttle:rate=", `key "rate" has an empty value`},
 		{"throttle:0.3", `argument 1 "0.3" is not key=value`},
 		{"error:api=UpdateService", "error needs code=..."},
@@ -254,7 +254,7 @@ func TestRateLimitAndLatency(t *testing.T) {
 	if err := describeServices(t.Context(), w, east); err != nil {
 		t.Fatalf("after refill: %v", err)
 	}
-	if err := w.SetRateLimit("s3", "", 1, 1); err == nil {
+	if err := w.SetRateLimit("sqs", "", 1, 1); err == nil {
 		t.Fatal("unknown service accepted")
 	}
 	w.SetLatency(50 * time.Millisecond)

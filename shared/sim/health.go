@@ -12,7 +12,8 @@ type trafficChange struct {
 
 // noteTraffic records the authoritative DNS answer if it changed; lock held.
 func (w *World) noteTraffic(at time.Time) {
-	ans := w.dnsAnswer()
+	w.noteEndpoints(at)
+	ans := w.dnsAnswer(at)
 	if n := len(w.r53.history); n > 0 && slices.Equal(w.r53.history[n-1].regions, ans) {
 		return
 	}
@@ -57,7 +58,7 @@ func (w *World) Traffic() Traffic {
 	now := w.settleNow()
 	w.noteTraffic(now)
 	cl, since := w.clientAnswer(now)
-	return Traffic{Answer: w.dnsAnswer(), Clients: slices.Clone(cl), ClientsSince: since}
+	return Traffic{Answer: w.dnsAnswer(now), Clients: slices.Clone(cl), ClientsSince: since}
 }
 
 // RegionHealth is the application's state in one Region.

@@ -443,6 +443,7 @@ func (g *globalCluster) finish(w *World, t time.Time, outcome, reason string) {
 
 // regionRecovered lets old primaries in region rejoin as secondaries.
 func (w *World) regionRecovered(region string, now time.Time) {
+	w.s3Recovered(now)
 	for _, id := range w.globalIDs() {
 		g := w.globals[id]
 		for _, m := range g.members {

@@ -22,7 +22,8 @@ const (
 	// HealthCheckCloudWatch is healthy unless its alarm is in ALARM (the
 	// STOP pattern's standby-takes-over signal).
 	HealthCheckCloudWatch HealthCheckType = "CLOUDWATCH_METRIC"
-	// HealthCheckEndpoint is healthy while its Region's data plane is up.
+	// HealthCheckEndpoint is healthy while its Region's data plane is up
+	// or, with a URL, while that simulated endpoint answers 2xx/3xx.
 	HealthCheckEndpoint HealthCheckType = "HTTPS"
 	// HealthCheckCalculated is healthy while at least Threshold children are.
 	HealthCheckCalculated HealthCheckType = "CALCULATED"
@@ -39,6 +40,12 @@ type HealthCheckSpec struct {
 	Children          []string
 	Threshold         int
 	Inverted          bool
+	// URL, for an HTTPS check, is a simulated endpoint (AddEndpoint,
+	// AddStopSignal): the check is healthy while the endpoint answers 2xx
+	// or 3xx, and changes status once a new answer has held for
+	// Durations.HealthCheckDetection. Without URL an HTTPS check is
+	// healthy while Region's data plane is up.
+	URL string
 }
 
 // RecordSpec is a DNS record of a hosted zone.
@@ -84,7 +91,7 @@ func recordKey(r r53types.ResourceRecordSet) string {
 
 // AddHealthCheck adds a Route 53 health check.
 func (w *World) AddHealthCheck(spec HealthCheckSpec) error {
-	return w.mutate(func(time.Time) error {
+	return w.mutate(func(now time.Time) error {
 		if spec.ID == "" {
 			return fmt.Errorf("health check: ID is empty")
 		}
@@ -101,6 +108,15 @@ func (w *World) AddHealthCheck(spec HealthCheckSpec) error {
 				return fmt.Errorf("health check %q: alarm %q in %q not found", spec.ID, spec.AlarmName, spec.AlarmRegion)
 			}
 		case HealthCheckEndpoint:
+			if spec.URL != "" {
+				ep, err := w.endpointFor(spec.URL)
+				if err != nil {
+					return fmt.Errorf("health check %q: %w", spec.ID, err)
+				}
+				if spec.Region == "" {
+					spec.Region = ep.region
+				}
+			}
 			if err := w.checkRegion(spec.Region); err != nil {
 				return fmt.Errorf("health check %q: %w", spec.ID, err)
 			}
@@ -116,6 +132,9 @@ func (w *World) AddHealthCheck(spec HealthCheckSpec) error {
 		}
 		s := spec
 		w.r53.checks[spec.ID] = &s
+		if s.URL != "" {
+			w.web.observe(s.ID, now, w.urlHealthyAt(s.URL, now))
+		}
 		return nil
 	})
 }
@@ -194,8 +213,8 @@ func (w *World) SetApp(zoneID, recordName string) error {
 	})
 }
 
-// healthCheckHealthy evaluates a health check now; lock held.
-func (w *World) healthCheckHealthy(id string, depth int) bool {
+// healthCheckHealthy evaluates a health check at t; lock held.
+func (w *World) healthCheckHealthy(id string, depth int, t time.Time) bool {
 	hc := w.r53.checks[id]
 	if hc == nil || depth > 8 {
 		return false
@@ -209,11 +228,15 @@ func (w *World) healthCheckHealthy(id string, depth int) bool {
 		a := w.cw.alarms[hc.AlarmRegion+"/"+hc.AlarmName]
 		h = a == nil || a.state != "ALARM"
 	case HealthCheckEndpoint:
-		h = w.dataUp(hc.Region)
+		if hc.URL != "" {
+			h = w.web.observed(hc.ID, t, w.d.HealthCheckDetection)
+		} else {
+			h = w.dataUp(hc.Region)
+		}
 	case HealthCheckCalculated:
 		n := 0
 		for _, ch := range hc.Children {
-			if w.healthCheckHealthy(ch, depth+1) {
+			if w.healthCheckHealthy(ch, depth+1, t) {
 				n++
 			}
 		}
@@ -246,8 +269,8 @@ func (w *World) regionOfRecord(z *hostedZone, r r53types.ResourceRecordSet) stri
 	return ""
 }
 
-// dnsAnswer is the set of Regions the app record answers with now.
-func (w *World) dnsAnswer() []string {
+// dnsAnswer is the set of Regions the app record answers with at t.
+func (w *World) dnsAnswer(t time.Time) []string {
 	z := w.r53.zones[w.r53.app.zone]
 	if z == nil {
 		return nil
@@ -259,7 +282,7 @@ func (w *World) dnsAnswer() []string {
 		}
 	}
 	healthy := func(r r53types.ResourceRecordSet) bool {
-		return r.HealthCheckId == nil || w.healthCheckHealthy(*r.HealthCheckId, 0)
+		return r.HealthCheckId == nil || w.healthCheckHealthy(*r.HealthCheckId, 0, t)
 	}
 	var chosen []r53types.ResourceRecordSet
 	var primary, secondary *r53types.ResourceRecordSet
@@ -332,7 +355,7 @@ func (c *Route53Client) GetHealthCheckStatus(ctx context.Context, in *route53.Ge
 			return &r53types.NoSuchHealthCheck{Message: aws.String(fmt.Sprintf("A health check with id %s does not exist.", id))}
 		}
 		status := "Failure: The health check is unhealthy."
-		if c.w.healthCheckHealthy(id, 0) {
+		if c.w.healthCheckHealthy(id, 0, now) {
 			status = "Success: The health check is healthy."
 		}
 		for _, r := range []r53types.HealthCheckRegion{r53types.HealthCheckRegionUsEast1, r53types.HealthCheckRegionUsWest2, r53types.HealthCheckRegionEuWest1} {

@@ -55,6 +55,8 @@ type World struct {
 	lambdas     map[string]*lambdaFunc // arn
 	secrets     map[string]*secret     // region/name
 	roles       map[string][]Statement // role ARN
+	s3          s3State
+	web         webState
 
 	faults  []*activeFault
 	nextID  int
@@ -122,6 +124,8 @@ func New(opts Options) (*World, error) {
 	w.arc.init()
 	w.r53.init()
 	w.cw.init()
+	w.s3.init()
+	w.web.init()
 	if len(opts.Regions) == 0 {
 		return nil, fmt.Errorf("sim: Options.Regions is empty; name at least one Region")
 	}
