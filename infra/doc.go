@@ -5,7 +5,9 @@
 //
 //	node_modules/.bin/cdk synth -c account=123456789012 -c regions=us-east-1,us-west-2
 //
-// Synthesis fails, listing every problem, when the repository's functions,
+// Synthesis fails, listing every problem, when a plan under the plans
+// directory (-c plans=DIR, default examples/plans) is invalid (the
+// validator's FILE:LINE:COL messages), when the repository's functions,
 // state machines or rules are inconsistent, when a function binary is
 // missing, or when cdk-nag reports an unsuppressed AwsSolutions error.
 //

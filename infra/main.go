@@ -30,11 +30,25 @@ func run() int {
 		log.Error("synth failed", "err", err)
 		return 1
 	}
-	// Issue 7 item 3 plugs in here: validate the plans under the configured
-	// directory (a bad plan fails synth with the validator's messages) and
-	// derive the plan execution role's permissions from them.
-	var perms controlplane.PlanPermissions
-	controlplane.Build(app, cfg, src, perms)
+	// The plans are validated one by one and as a set; a bad plan fails
+	// synth with the validator's messages (FILE:LINE:COL: path: message).
+	plans, err := controlplane.LoadPlans(cfg.PlansPath())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		log.Error("synth failed: invalid plans", "dir", cfg.PlansPath())
+		return 1
+	}
+	if len(plans.Plans) == 0 {
+		log.Warn("no plan files; the stacks deliver no plans and the plan execution role has no permissions", "dir", cfg.PlansPath())
+	}
+	if err := controlplane.CheckPlanDeliveryBinary(cfg.FunctionsBinDir, plans); err != nil {
+		log.Error("synth failed", "err", err)
+		return 1
+	}
+	if _, err := controlplane.Build(app, cfg, src, plans); err != nil {
+		log.Error("synth failed", "err", err)
+		return 1
+	}
 
 	asm := app.Synth(nil)
 	if errs := controlplane.NagErrors(asm); len(errs) > 0 {
@@ -49,6 +63,6 @@ func run() int {
 	}
 	log.Info("synthesized", "regions", cfg.Regions, "functions", len(src.Functions),
 		"stateMachines", len(src.StateMachines), "pendingStateMachines", len(src.Pending),
-		"rules", len(src.Rules), "schedules", len(src.Schedules), "outdir", *asm.Directory())
+		"rules", len(src.Rules), "schedules", len(src.Schedules), "plans", plans.Fingerprints(), "outdir", *asm.Directory())
 	return 0
 }

@@ -5,13 +5,16 @@
 #   infra/synth.sh [extra `cdk synth` arguments]
 #
 # Environment: ACCOUNT (default 123456789012, a placeholder good for offline
-# synth only; deploy with your own), REGIONS (default us-east-1,us-west-2).
+# synth only; deploy with your own), REGIONS (default us-east-1,us-west-2),
+# PLANS (default examples/plans: the plans validated and delivered to every
+# Region; a bad plan fails synth with the validator's messages).
 # Needs Go and the pinned Node tools (`make deps`, i.e. npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ACCOUNT="${ACCOUNT:-123456789012}"
 REGIONS="${REGIONS:-us-east-1,us-west-2}"
+PLANS="${PLANS:-examples/plans}"
 BIN=build/functions
 NODE=node_modules/.bin/node
 CDK=node_modules/aws-cdk/bin/cdk
@@ -22,15 +25,21 @@ CDK=node_modules/aws-cdk/bin/cdk
 }
 
 # Lambda binaries: provided.al2023 on arm64, static, no RPC shim, reproducible.
+# Every functions/<name> and the plan delivery function (the custom resource
+# that stores the plans in each Region's table).
 rm -rf "$BIN"
 mkdir -p "$BIN"
+build() { # build NAME PACKAGE
+	echo "building $2 -> $BIN/$1/bootstrap"
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" \
+		-o "$BIN/$1/bootstrap" "$2"
+}
 for main in functions/*/main.go; do
 	[ -e "$main" ] || continue
 	name="$(basename "$(dirname "$main")")"
-	echo "building functions/$name -> $BIN/$name/bootstrap"
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" \
-		-o "$BIN/$name/bootstrap" "./functions/$name"
+	build "$name" "./functions/$name"
 done
+build plan-delivery ./infra/cmd/plandelivery
 
 # jsii runs on the pinned node 22 (the system node 20 works too, with an
 # end-of-life banner). No instance-metadata credential probing, no telemetry.
@@ -40,7 +49,7 @@ export CDK_DISABLE_CLI_TELEMETRY=true
 
 rm -rf cdk.out
 "$NODE" "$CDK" synth --quiet --no-notices --no-version-reporting --no-lookups \
-	-c "account=$ACCOUNT" -c "regions=$REGIONS" -o cdk.out "$@"
+	-c "account=$ACCOUNT" -c "regions=$REGIONS" -c "plans=$PLANS" -o cdk.out "$@"
 
 IFS=, read -ra regions <<<"$REGIONS"
 for r in "${regions[@]}"; do

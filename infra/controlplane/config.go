@@ -3,6 +3,7 @@ package controlplane
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,6 +30,10 @@ const (
 	// Switchyard): stack "<prefix>-<region>", bus "<prefix>", state machines
 	// "<prefix>-<name>".
 	ContextPrefix = "prefix"
+	// ContextPlans is the directory of the recovery plans to validate and
+	// deliver to every Region (default examples/plans; relative paths are
+	// relative to repoRoot).
+	ContextPlans = "plans"
 )
 
 // Defaults for the optional context keys.
@@ -36,6 +41,7 @@ const (
 	DefaultReadinessInterval = 5 * time.Minute
 	DefaultFunctionsBinDir   = "build/functions"
 	DefaultPrefix            = "Switchyard"
+	DefaultPlansDir          = "examples/plans"
 )
 
 // Config is what the app needs to know beyond the repository's files.
@@ -55,6 +61,18 @@ type Config struct {
 	FunctionsBinDir string
 	// Prefix names stacks and named resources.
 	Prefix string
+	// PlansDir holds the plans (*.yaml, *.yml, *.json) validated at synth
+	// and delivered to every Region's table; relative to RepoRoot unless
+	// absolute. See PlansPath.
+	PlansDir string
+}
+
+// PlansPath is PlansDir resolved against RepoRoot.
+func (c Config) PlansPath() string {
+	if filepath.IsAbs(c.PlansDir) {
+		return c.PlansDir
+	}
+	return filepath.Join(c.RepoRoot, c.PlansDir)
 }
 
 var (
@@ -72,6 +90,7 @@ func ConfigFromContext(get func(key string) (string, bool), env func(string) str
 		RepoRoot:        ".",
 		FunctionsBinDir: DefaultFunctionsBinDir,
 		Prefix:          DefaultPrefix,
+		PlansDir:        DefaultPlansDir,
 	}
 	var errs []error
 
@@ -117,6 +136,9 @@ func ConfigFromContext(get func(key string) (string, bool), env func(string) str
 	}
 	if v, ok := get(ContextFunctionsBinDir); ok && v != "" {
 		cfg.FunctionsBinDir = v
+	}
+	if v, ok := get(ContextPlans); ok && strings.TrimSpace(v) != "" {
+		cfg.PlansDir = strings.TrimSpace(v)
 	}
 	if v, ok := get(ContextPrefix); ok && v != "" {
 		if !prefixRE.MatchString(v) {

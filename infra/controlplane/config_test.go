@@ -18,13 +18,13 @@ func TestConfigFromContext(t *testing.T) {
 		{
 			name: "minimal",
 			ctx:  map[string]string{"account": "123456789012", "regions": "us-east-1, us-west-2"},
-			want: Config{Account: "123456789012", Regions: []string{"us-east-1", "us-west-2"}, RepoRoot: ".", FunctionsBinDir: DefaultFunctionsBinDir, Prefix: DefaultPrefix},
+			want: Config{Account: "123456789012", Regions: []string{"us-east-1", "us-west-2"}, RepoRoot: ".", FunctionsBinDir: DefaultFunctionsBinDir, Prefix: DefaultPrefix, PlansDir: DefaultPlansDir},
 		},
 		{
 			name: "account from the CLI's environment, every option",
-			ctx:  map[string]string{"regions": "eu-west-1", "readinessMinutes": "10", "repoRoot": "/src", "functionsBinDir": "/bin", "prefix": "Yard2"},
+			ctx:  map[string]string{"regions": "eu-west-1", "readinessMinutes": "10", "repoRoot": "/src", "functionsBinDir": "/bin", "prefix": "Yard2", "plans": "ops/plans"},
 			env:  map[string]string{"CDK_DEFAULT_ACCOUNT": "210987654321"},
-			want: Config{Account: "210987654321", Regions: []string{"eu-west-1"}, ReadinessInterval: 10 * time.Minute, RepoRoot: "/src", FunctionsBinDir: "/bin", Prefix: "Yard2"},
+			want: Config{Account: "210987654321", Regions: []string{"eu-west-1"}, ReadinessInterval: 10 * time.Minute, RepoRoot: "/src", FunctionsBinDir: "/bin", Prefix: "Yard2", PlansDir: "ops/plans"},
 		},
 		{
 			name:    "nothing",
@@ -62,7 +62,7 @@ func TestConfigFromContext(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Account != tc.want.Account || !slices.Equal(got.Regions, tc.want.Regions) || got.ReadinessInterval != tc.want.ReadinessInterval ||
-				got.RepoRoot != tc.want.RepoRoot || got.FunctionsBinDir != tc.want.FunctionsBinDir || got.Prefix != tc.want.Prefix {
+				got.RepoRoot != tc.want.RepoRoot || got.FunctionsBinDir != tc.want.FunctionsBinDir || got.Prefix != tc.want.Prefix || got.PlansDir != tc.want.PlansDir {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
 			}
 		})
@@ -102,7 +102,18 @@ func TestPlanPermissionsValidate(t *testing.T) {
 			perms: PlanPermissions{
 				{Actions: []string{"rds:SwitchoverGlobalCluster"}, Resources: []string{"arn:aws:rds::123456789012:global-cluster:payments"}},
 				{Actions: []string{"ecs:UpdateService"}, Resources: []string{"arn:aws:ecs:us-west-2:123456789012:service/prod/payments"}},
-				{Actions: []string{"cloudwatch:GetMetricData"}, Resources: []string{"*"}},
+				{Actions: []string{"cloudwatch:GetMetricData"}, Resources: []string{"*"}, Reason: "no resource-level permissions"},
+				{Sid: "Db1", Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{"arn:aws:rds:us-west-2:123456789012:db:*"}, Reason: "instances found at run time"},
+			},
+		},
+		{
+			name: "wildcard without a reason, bad sid",
+			perms: PlanPermissions{
+				{Sid: "not-ok", Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{"arn:aws:rds:us-west-2:123456789012:db:*"}},
+			},
+			wantErr: []string{
+				`statement 0: sid "not-ok": letters and digits only`,
+				`statement 0: resource "arn:aws:rds:us-west-2:123456789012:db:*" has a wildcard but the statement gives no reason`,
 			},
 		},
 		{

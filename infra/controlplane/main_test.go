@@ -29,15 +29,20 @@ func TestMain(m *testing.M) {
 var testRegions = []string{"us-east-1", "us-west-2"}
 
 // crossRegionPlanTarget is a plan target resource in the other Region: the
-// one sanctioned cross-Region reference (the fixture's plans fail over an
-// Aurora global cluster whose secondary lives in us-west-2).
-const crossRegionPlanTarget = "arn:aws:rds:us-west-2:123456789012:cluster:payments-west"
+// one sanctioned cross-Region reference (examples/plans/payments.yaml fails
+// back to us-east-1 by switching over an Aurora global cluster whose other
+// member lives in us-west-2).
+const crossRegionPlanTarget = "arn:aws:rds:us-west-2:123456789012:cluster:payments-usw2"
+
+// examplePlans is the plans directory of both test apps.
+const examplePlans = "../../examples/plans"
 
 // synthesized is one app synthesized once and shared by many assertions: a
 // synth costs seconds of CPU on a shared 2-core machine.
 type synthesized struct {
 	root      string
 	src       *Sources
+	plans     *PlanSet
 	cfg       Config
 	stacks    []*RegionStack
 	asm       cxapi.CloudAssembly
@@ -53,14 +58,12 @@ var (
 
 // fixture is the app built from infra/testdata/repo: five tiny functions, two
 // deployable state machines and a pending one, two rules, the readiness
-// schedule, and a plan permission in another Region.
+// schedule, and the example plans (whose targets include resources in
+// another Region).
 func fixture(t *testing.T) *synthesized {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		fixtureApp = synth("../testdata/repo", fixtureReadiness, PlanPermissions{{
-			Actions:   []string{"rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"},
-			Resources: []string{crossRegionPlanTarget},
-		}})
+		fixtureApp = synth("../testdata/repo", fixtureReadiness, examplePlans)
 	})
 	if fixtureApp.err != nil {
 		t.Fatalf("synthesizing the fixture app: %v", fixtureApp.err)
@@ -72,7 +75,7 @@ func fixture(t *testing.T) *synthesized {
 // state machines and rules exist today.
 func repo(t *testing.T) *synthesized {
 	t.Helper()
-	repoOnce.Do(func() { repoApp = synth("../..", 0, nil) })
+	repoOnce.Do(func() { repoApp = synth("../..", 0, examplePlans) })
 	if repoApp.err != nil {
 		t.Fatalf("synthesizing the repository's app: %v", repoApp.err)
 	}
@@ -83,7 +86,7 @@ func repo(t *testing.T) *synthesized {
 // 5 minutes), as -c readinessMinutes=10 would.
 const fixtureReadiness = 10 * time.Minute
 
-func synth(root string, readiness time.Duration, perms PlanPermissions) (s *synthesized) {
+func synth(root string, readiness time.Duration, plansDir string) (s *synthesized) {
 	s = &synthesized{root: root, templates: map[string]map[string]any{}, assert: map[string]assertions.Template{}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -95,6 +98,12 @@ func synth(root string, readiness time.Duration, perms PlanPermissions) (s *synt
 		s.err = err
 		return s
 	}
+	plans, err := LoadPlans(plansDir)
+	if err != nil {
+		s.err = err
+		return s
+	}
+	s.plans = plans
 	bin, err := os.MkdirTemp("", "switchyard-infra-bin-")
 	if err != nil {
 		s.err = err
@@ -102,12 +111,16 @@ func synth(root string, readiness time.Duration, perms PlanPermissions) (s *synt
 	}
 	// Template tests need the assets to exist, not to run: a stand-in file
 	// per function. infra/synth.sh builds the real ones.
+	names := []string{PlanDeliveryFunction}
 	for _, f := range src.Functions {
-		if err := os.MkdirAll(filepath.Join(bin, f.Name), 0o755); err != nil {
+		names = append(names, f.Name)
+	}
+	for _, name := range names {
+		if err := os.MkdirAll(filepath.Join(bin, name), 0o755); err != nil {
 			s.err = err
 			return s
 		}
-		if err := os.WriteFile(filepath.Join(bin, f.Name, "bootstrap"), []byte("stand-in for "+f.Name), 0o755); err != nil {
+		if err := os.WriteFile(filepath.Join(bin, name, "bootstrap"), []byte("stand-in for "+name), 0o755); err != nil {
 			s.err = err
 			return s
 		}
@@ -119,11 +132,15 @@ func synth(root string, readiness time.Duration, perms PlanPermissions) (s *synt
 	}
 	s.cfg = Config{
 		Account: "123456789012", Regions: testRegions, ReadinessInterval: readiness,
-		RepoRoot: root, FunctionsBinDir: bin, Prefix: DefaultPrefix,
+		RepoRoot: root, FunctionsBinDir: bin, Prefix: DefaultPrefix, PlansDir: plansDir,
 	}
 	s.src = src
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
-	s.stacks = Build(app, s.cfg, src, perms)
+	s.stacks, err = Build(app, s.cfg, src, plans)
+	if err != nil {
+		s.err = err
+		return s
+	}
 	s.asm = app.Synth(nil)
 	for _, rs := range s.stacks {
 		region := *rs.Stack.Region()

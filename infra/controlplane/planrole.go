@@ -17,6 +17,12 @@ import (
 // Resources may be in any Region: a plan's own target resources are the one
 // sanctioned cross-Region reference in a stack.
 type PlanStatement struct {
+	// Sid names the statement (letters and digits; optional).
+	Sid string
+	// Reason justifies a wildcard in Resources ("*" or a "*" inside an
+	// ARN): why IAM or the plan leaves nothing narrower. It becomes the
+	// cdk-nag suppression's reason. Required when a resource has a "*".
+	Reason string
 	// Actions are IAM actions, "service:Action", no wildcards.
 	Actions []string
 	// Resources are ARNs. "*" is allowed only for actions in
@@ -29,22 +35,29 @@ type PlanPermissions []PlanStatement
 
 var actionRE = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+$`)
 
-// unscopedActions are the plan actions whose service authorization reference
-// lists no resource type, so IAM accepts only "*" as their resource. Each is
-// justified here, where a reviewer looks.
+// unscopedActions are the plan actions whose Service Authorization
+// Reference page lists no resource type, so IAM accepts only "*" as their
+// resource. Each is justified here, where a reviewer looks (the reasons are
+// in planperms.go and become the cdk-nag suppressions' reasons).
 var unscopedActions = map[string]string{
-	// The service authorization reference lists no resource type for these
-	// Describe/Get calls (used to observe before acting and to size
-	// scale-ups), so IAM accepts only "*".
-	"autoscaling:DescribeAutoScalingGroups": "no resource-level permissions",
-	"cloudwatch:GetMetricData":              "no resource-level permissions",
+	// "Actions, resources, and condition keys for Amazon EC2 Auto Scaling":
+	// DescribeAutoScalingGroups has no resource type.
+	"autoscaling:DescribeAutoScalingGroups": reasonDescribeASGs,
+	// "Actions, resources, and condition keys for Amazon CloudWatch":
+	// GetMetricData has no resource type.
+	"cloudwatch:GetMetricData": reasonGetMetricData,
 }
+
+var sidRE = regexp.MustCompile(`^[A-Za-z0-9]*$`)
 
 // Validate reports every problem of the permissions at once, naming the
 // statement and field.
 func (p PlanPermissions) Validate() error {
 	var errs []error
 	for i, st := range p {
+		if !sidRE.MatchString(st.Sid) {
+			errs = append(errs, fmt.Errorf("statement %d: sid %q: letters and digits only", i, st.Sid))
+		}
 		if len(st.Actions) == 0 {
 			errs = append(errs, fmt.Errorf("statement %d: actions: empty (name at least one service:Action)", i))
 		}
@@ -66,6 +79,9 @@ func (p PlanPermissions) Validate() error {
 				}
 			case !strings.HasPrefix(r, "arn:"):
 				errs = append(errs, fmt.Errorf("statement %d: resource %q: not an ARN (arn:partition:service:region:account:resource)", i, r))
+			}
+			if strings.Contains(r, "*") && st.Reason == "" {
+				errs = append(errs, fmt.Errorf("statement %d: resource %q has a wildcard but the statement gives no reason", i, r))
 			}
 		}
 	}
@@ -89,6 +105,8 @@ type PlanExecutionRoleProps struct {
 // PlanExecutionRole is the one role per Region that carries out plan actions.
 type PlanExecutionRole struct {
 	Role awsiam.Role
+	// Permissions are the statements the role was given.
+	Permissions PlanPermissions
 }
 
 // NewPlanExecutionRole creates the Region's plan execution role with exactly
@@ -106,14 +124,29 @@ func NewPlanExecutionRole(scope constructs.Construct, id string, props *PlanExec
 		AssumedBy:   principal,
 		Description: jsii.String("Carries out the actions of Switchyard recovery plans in this Region; permissions derived from the plans."),
 	})
+	var wildcards []finding
 	for _, st := range props.Permissions {
 		if (PlanPermissions{st}).Validate() != nil {
 			continue
 		}
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		ps := &awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings(slices.Clone(st.Actions)...),
 			Resources: jsii.Strings(slices.Clone(st.Resources)...),
-		}))
+		}
+		if st.Sid != "" {
+			ps.Sid = jsii.String(st.Sid)
+		}
+		role.AddToPolicy(awsiam.NewPolicyStatement(ps))
+		for _, r := range st.Resources {
+			if strings.Contains(r, "*") {
+				wildcards = append(wildcards, finding{id: "AwsSolutions-IAM5", reason: st.Reason, appliesTo: []string{"Resource::" + r}})
+			}
+		}
+	}
+	if len(wildcards) > 0 {
+		// One suppression per wildcard resource, each with the reason its
+		// statement gives (cdk-nag matches appliesTo exactly).
+		suppress(role, true, wildcards...)
 	}
 	for _, r := range props.AssumedBy {
 		r.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -121,5 +154,5 @@ func NewPlanExecutionRole(scope constructs.Construct, id string, props *PlanExec
 			Resources: &[]*string{role.RoleArn()},
 		}))
 	}
-	return &PlanExecutionRole{Role: role}
+	return &PlanExecutionRole{Role: role, Permissions: props.Permissions}
 }

@@ -26,10 +26,12 @@ type RegionStackProps struct {
 	// Sources are the repository's functions, state machines and rules,
 	// already loaded and checked by LoadSources.
 	Sources *Sources
-	// PlanPermissions are the permissions the plans' actions need (the seam
-	// for issue 7 item 3: derived from the validated plans). Empty until the
-	// plan model lands.
+	// PlanPermissions are the permissions the plans' actions need in this
+	// Region (PlanPermissionsFor; Build derives them from Plans).
 	PlanPermissions PlanPermissions
+	// Plans are the validated plans, delivered to this Region's table (nil:
+	// none).
+	Plans *PlanSet
 }
 
 // RegionStack is one Region's complete, independent Switchyard control plane.
@@ -49,6 +51,8 @@ type RegionStack struct {
 	Schedules     map[string]awsevents.CfnRule
 	API           *APIs
 	Observability *Observability
+	// PlanDelivery stores the deployed plans in the table.
+	PlanDelivery *PlanDelivery
 }
 
 // NewRegionStack builds the stack "<prefix>-<region>" in scope (the app).
@@ -178,6 +182,9 @@ func NewRegionStack(scope constructs.Construct, props *RegionStackProps) *Region
 	for _, m := range src.StateMachines {
 		rs.StateMachines[m.Name] = newStateMachine(stack, rs, cfg, src, m, importSM)
 	}
+	rs.PlanDelivery = NewPlanDelivery(stack, "PlanDelivery", &PlanDeliveryProps{
+		Plans: props.Plans, Table: rs.Table, Key: rs.Key, BinDir: cfg.FunctionsBinDir, Region: region,
+	})
 	newRules(stack, rs, cfg, src)
 	rs.API = NewAPIs(stack, "Api", &APIsProps{
 		Prefix:  cfg.Prefix,

@@ -50,6 +50,8 @@ func TestTemplates(t *testing.T) {
 					t.Run("alarms", c.alarms)
 					t.Run("no other Region", c.noOtherRegion)
 					t.Run("iam", c.iam)
+					t.Run("plan role", c.planRole)
+					t.Run("plans", c.plansDelivered)
 					t.Run("cdk-nag", c.nag)
 				})
 			}
@@ -117,8 +119,12 @@ func (c *stackCheck) table(t *testing.T) {
 
 func (c *stackCheck) functions(t *testing.T) {
 	fns := resources(c.tmpl, "AWS::Lambda::Function")
-	if len(fns) != len(c.s.src.Functions) {
-		t.Errorf("got %d functions, want %d (one per functions/*/main.go)", len(fns), len(c.s.src.Functions))
+	want := len(c.s.src.Functions)
+	if len(c.s.plans.Plans) > 0 {
+		want++ // the plan delivery function
+	}
+	if len(fns) != want {
+		t.Errorf("got %d functions, want %d (one per functions/*/main.go, and plan delivery)", len(fns), want)
 	}
 	tableRef := map[string]any{"Ref": logicalID(c.rs.Stack, c.rs.Table)}
 	busRef := map[string]any{"Ref": logicalID(c.rs.Stack, c.rs.Bus)}
@@ -457,19 +463,50 @@ func (c *stackCheck) alarms(t *testing.T) {
 }
 
 // noOtherRegion walks every string of the template: none may name another
-// configured Region, except the ARNs the plans name as their own targets.
+// configured Region, except the ARNs the plans name as their own targets (in
+// this Region's plan execution role) and the plan documents delivered to the
+// table.
 func (c *stackCheck) noOtherRegion(t *testing.T) {
 	allowed := map[string]bool{}
-	if c.s.root == "../testdata/repo" {
-		allowed[crossRegionPlanTarget] = true
+	for _, st := range c.rs.PlanRole.Permissions {
+		for _, r := range st.Resources {
+			allowed[r] = true
+			allowed["Resource::"+r] = true // its cdk-nag suppression
+		}
 	}
-	walkStrings(c.tmpl, "", func(path, s string) {
+	for _, p := range c.s.plans.Plans {
+		allowed[p.Document] = true
+	}
+	check := func(path, s string) {
 		for _, other := range testRegions {
 			if other != c.region && strings.Contains(s, other) && !allowed[s] {
-				t.Errorf("%s names Region %s: %q", path, other, s)
+				t.Errorf("%s names Region %s: %q", path, other, clipForTest(s))
 			}
 		}
+	}
+	walkStrings(c.tmpl, "", func(path, s string) {
+		// A state machine definition is checked value by value, except its
+		// Comment fields: documentation such as an example input
+		// ({"target": "us-west-2"}) names no resource. Everything else in it
+		// (ARNs, parameters, substitutions) is checked like any string.
+		var def map[string]any
+		if strings.HasSuffix(path, "/DefinitionString") && json.Unmarshal([]byte(s), &def) == nil {
+			walkStrings(def, path, func(p, v string) {
+				if !strings.HasSuffix(p, "/Comment") {
+					check(p, v)
+				}
+			})
+			return
+		}
+		check(path, s)
 	})
+}
+
+func clipForTest(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
 }
 
 // iam checks every policy statement: no "*" or "service:*" action, and "*"

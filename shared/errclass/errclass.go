@@ -128,6 +128,16 @@ func (e *Rejected) Error() string {
 	return fmt.Sprintf("rejected by %s: %s", e.By, e.Reason)
 }
 
+// Refused means a step will not run as asked, for example a step whose
+// ungraceful behaviour is "refuse" in an execution running ungracefully: the
+// runner pauses for an operator decision instead of retrying.
+type Refused struct {
+	Step   string
+	Reason string
+}
+
+func (e *Refused) Error() string { return fmt.Sprintf("step %s refused: %s", e.Step, e.Reason) }
+
 func joinOp(op string, err error) string {
 	switch {
 	case op == "" && err == nil:
@@ -145,7 +155,7 @@ func joinOp(op string, err error) string {
 func Names() []string {
 	return []string{
 		"Retryable", "Terminal", "InvalidInput", "PlanNotFound", "LockHeld",
-		"LockLost", "NotReady", "Conflict", "StepTimedOut", "Rejected",
+		"LockLost", "NotReady", "Conflict", "StepTimedOut", "Rejected", "Refused",
 	}
 }
 
@@ -178,7 +188,7 @@ func outermostClass(err error) error {
 	for err != nil {
 		switch err.(type) {
 		case *Retryable, *Terminal, *InvalidInput, *PlanNotFound, *LockHeld,
-			*LockLost, *NotReady, *Conflict, *StepTimedOut, *Rejected:
+			*LockLost, *NotReady, *Conflict, *StepTimedOut, *Rejected, *Refused:
 			return err
 		}
 		if multi, ok := err.(interface{ Unwrap() []error }); ok {

@@ -107,7 +107,7 @@ func TestClassify(t *testing.T) {
 
 func TestNamesMatchTypes(t *testing.T) {
 	classes := []error{&Retryable{}, &Terminal{}, &InvalidInput{}, &PlanNotFound{}, &LockHeld{},
-		&LockLost{}, &NotReady{}, &Conflict{}, &StepTimedOut{}, &Rejected{}}
+		&LockLost{}, &NotReady{}, &Conflict{}, &StepTimedOut{}, &Rejected{}, &Refused{}}
 	var got []string
 	for _, c := range classes {
 		got = append(got, stepFunctionsName(c))

@@ -1,0 +1,11 @@
+// Package executor holds the handlers behind the execute-plan and run-step
+// state machines: Executor (begin, preflight, postcheck, finish, fail,
+// stepError, decision, and cleanup of executions that ended without reaching
+// finish or fail) and StepRunner (start, poll, subscribe, and OnAWSEvent,
+// which answers subscriptions when an RDS global-cluster event arrives).
+//
+// The store holds the truth; the state machines carry only a small Run
+// summary. Every action is idempotent per (execution, step, attempt): step
+// transitions are written once per (attempt, seq), audit records carry keys,
+// and the plan lock's fencing epoch is checked before every block call.
+package executor
