@@ -23,7 +23,27 @@ type Resolver interface {
 // Functions is a Resolver keyed by function name. A full or partial ARN is
 // resolved by its function-name part; a qualifier (":$LATEST", ":alias") is
 // ignored.
+//
+// The engine invokes a function concurrently from Parallel branches and Map
+// iterations, as Lambda runs concurrent invocations in separate execution
+// environments. A handler made by lambda.NewHandler is not safe for that (it
+// reuses one response buffer), so register handlers made by NewFunction.
 type Functions map[string]lambda.Handler
+
+// NewFunction returns a lambda.Handler for handlerFunc (any signature
+// lambda.NewHandler accepts) that is safe for concurrent invocation: each
+// invocation gets its own lambda.NewHandler, as each concurrent Lambda
+// invocation gets its own execution environment.
+func NewFunction(handlerFunc any) lambda.Handler {
+	return perInvocation{fn: handlerFunc}
+}
+
+type perInvocation struct{ fn any }
+
+func (p perInvocation) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	out, err := lambda.NewHandler(p.fn).Invoke(ctx, payload)
+	return append([]byte(nil), out...), err
+}
 
 var _ Resolver = Functions(nil)
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -138,5 +139,34 @@ func TestErrorTypeNames(t *testing.T) {
 				t.Errorf("ErrorType = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNewFunctionConcurrentInvocations: concurrent invocations of one
+// registered function each get their own result (a plain lambda.NewHandler
+// shares its response buffer between them).
+func TestNewFunctionConcurrentInvocations(t *testing.T) {
+	h := NewFunction(func(_ context.Context, in struct{ N int }) (struct{ N int }, error) {
+		return struct{ N int }{in.N * 2}, nil
+	})
+	const n = 64
+	got := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := h.Invoke(t.Context(), []byte(fmt.Sprintf(`{"N":%d}`, i)))
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = out
+		}()
+	}
+	wg.Wait()
+	for i, out := range got {
+		if want := fmt.Sprintf(`{"N":%d}`, 2*i); string(out) != want {
+			t.Errorf("invocation %d returned %s, want %s", i, out, want)
+		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 	"github.com/switchyard-dev/switchyard/shared/store"
+	"github.com/switchyard-dev/switchyard/statemachines"
 )
 
 // Function names the substitutions map to in process.
@@ -82,7 +83,8 @@ type Config struct {
 	// execution it starts); Account is used in ARNs (default 123456789012).
 	Region  string
 	Account string
-	// Definitions holds the *.asl.json files (default: FindDefinitions).
+	// Definitions holds the *.asl.json files (default: the definitions
+	// embedded from statemachines/, statemachines.FS).
 	Definitions fs.FS
 	// Approver answers approvals and decisions (optional).
 	Approver Approver
@@ -130,14 +132,6 @@ func (f *functions) Resolve(name string) (lambda.Handler, bool) {
 		return h, ok
 	}
 	return twice{h}, true
-}
-
-// perCall builds a fresh handler for every invocation.
-type perCall func() lambda.Handler
-
-func (p perCall) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	out, err := p().Invoke(ctx, payload)
-	return append([]byte(nil), out...), err
 }
 
 // twice invokes a handler a second time with the same payload and returns
@@ -190,11 +184,7 @@ func New(cfg Config) (*Runtime, error) {
 		cfg.Blocks = executor.Blocks{}
 	}
 	if cfg.Definitions == nil {
-		d, err := FindDefinitions()
-		if err != nil {
-			return nil, err
-		}
-		cfg.Definitions = d
+		cfg.Definitions = statemachines.FS
 	}
 	ctx := context.Background()
 	rt := &Runtime{cfg: cfg, machines: map[string]string{}, receipts: map[string][]*eventbus.Receipt{}}
@@ -231,9 +221,9 @@ func New(cfg Config) (*Runtime, error) {
 	// invoked concurrently (the parallel steps of a stage) would race: build
 	// one per invocation, as each Lambda sandbox has its own.
 	fns.m = asl.Functions{
-		FunctionExecutor: perCall(func() lambda.Handler { return lambda.NewHandler(rt.executor.Handle) }),
-		FunctionStep:     perCall(func() lambda.Handler { return lambda.NewHandler(rt.steps.Handle) }),
-		FunctionApproval: perCall(func() lambda.Handler { return lambda.NewHandler(rt.approvals.Handle) }),
+		FunctionExecutor: asl.NewFunction(rt.executor.Handle),
+		FunctionStep:     asl.NewFunction(rt.steps.Handle),
+		FunctionApproval: asl.NewFunction(rt.approvals.Handle),
 	}
 	if err := rt.register(ctx); err != nil {
 		return nil, err
