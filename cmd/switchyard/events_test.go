@@ -139,3 +139,32 @@ func TestEventsMatchErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestEventsSend(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		sample string
+		want   []string
+	}{
+		{"5xx held starts a failover with approval", nil, "alarm-payments-api-5xx-ok-to-alarm.json",
+			[]string{"payments/api-5xx: held", "payments/api-5xx: started", "started: payments into us-west-2 from us-east-1 (waits for approval)"}},
+		{"missing secret is not ready", []string{"--secret", "payments/pagerduty-key"}, "alarm-payments-api-5xx-ok-to-alarm.json",
+			[]string{"payments/api-5xx: not-ready", "secret payments/pagerduty-key is missing in us-west-2", "started: nothing"}},
+		{"recovery is held", nil, "alarm-payments-api-5xx-alarm-to-ok.json", []string{"payments/api-5xx: held", "conditions do not hold", "started: nothing"}},
+		{"unknown alarm is ignored", nil, "alarm-route53-health-check.json", []string{"ignored: no trigger of any plan names alarm", "started: nothing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"events", "send", "--plans", "../../examples/plans"}, tc.args...), filepath.Join(eventsSamplesDir, tc.sample))
+			code, out, errOut := runEvents(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

@@ -54,6 +54,8 @@ AWS, and starts, watches and steers recovery executions.`,
 		newPlanCmd(s),
 		newASLCmd(s),
 		newEventsCmd(s),
+		newReadinessCmd(s),
+		newCostCmd(s),
 	)
 	return root
 }

@@ -34,17 +34,28 @@ func newRules(stack awscdk.Stack, rs *RegionStack, cfg Config, src *Sources) {
 		if r.Target.Bus == SwitchyardBus {
 			props.EventBusName = rs.Bus.EventBusName()
 		}
-		fn := rs.Functions[r.Target.Function]
-		if fn != nil {
-			props.Targets = &[]*awsevents.CfnRule_TargetProperty{{
-				Id:          jsii.String(r.Target.Function),
-				Arn:         fn.FunctionArn(),
-				RetryPolicy: ruleRetry,
-			}}
+		var landed []string
+		var targets []*awsevents.CfnRule_TargetProperty
+		for _, name := range r.Target.Functions {
+			if fn := rs.Functions[name]; fn != nil {
+				landed = append(landed, name)
+				targets = append(targets, &awsevents.CfnRule_TargetProperty{
+					Id:          jsii.String(name),
+					Arn:         fn.FunctionArn(),
+					RetryPolicy: ruleRetry,
+				})
+			}
+		}
+		if len(targets) > 0 {
+			props.Targets = &targets
 		}
 		rule := awsevents.NewCfnRule(stack, jsii.String("Rule"+pascal(r.Name)), props)
-		if fn != nil {
-			fn.AddPermission(jsii.String("Rule"+pascal(r.Name)), &awslambda.Permission{
+		for _, name := range landed {
+			id := "Rule" + pascal(r.Name)
+			if len(r.Target.Functions) > 1 {
+				id += pascal(name)
+			}
+			rs.Functions[name].AddPermission(jsii.String(id), &awslambda.Permission{
 				Principal: awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
 				SourceArn: rule.AttrArn(),
 			})

@@ -187,10 +187,10 @@ const (
 
 // RuleTarget says where a rule in events/rules/ delivers.
 type RuleTarget struct {
-	// Function is the target function's name; the rule is created without a
-	// target until functions/<Function> exists. Empty: no target in AWS (the
-	// rule is where consumers attach theirs).
-	Function string
+	// Functions are the target functions' names; a function that has not
+	// landed in functions/ yet is left out of the targets. None: no target
+	// in AWS (the rule is where consumers attach theirs).
+	Functions []string
 	// Bus is the bus the rule listens on.
 	Bus Bus
 }
@@ -198,7 +198,7 @@ type RuleTarget struct {
 // DefaultRuleTarget applies to every rule file not listed in ruleTargets: AWS
 // service events on the default bus go to the trigger function (DESIGN.md,
 // flow 1).
-var DefaultRuleTarget = RuleTarget{Function: "trigger", Bus: DefaultBus}
+var DefaultRuleTarget = RuleTarget{Functions: []string{"trigger"}, Bus: DefaultBus}
 
 // ruleTargets overrides DefaultRuleTarget per rule file (base name without
 // .json). Rules on Switchyard's own events belong on SwitchyardBus.
@@ -208,6 +208,17 @@ var ruleTargets = map[string]RuleTarget{
 	// plane consumes them yet; this rule is where notifiers and archives
 	// attach.
 	"switchyard-events": {Bus: SwitchyardBus},
+	// Global-cluster switchover/failover events: the trigger detects a
+	// failover nobody started; the step function completes aurora-global
+	// steps waiting for the event (event-driven completion).
+	"rds-global-cluster-events": {Functions: []string{"trigger", "step"}, Bus: DefaultBus},
+	// Replication-lag alarms re-run readiness (lag above the RPO blocks an
+	// automatic failover); the trigger also sees them through
+	// cloudwatch-alarm-state-change.
+	"replication-lag-alarm": {Functions: []string{"readiness"}, Bus: DefaultBus},
+	// An execute-plan execution that ended FAILED, TIMED_OUT or ABORTED
+	// without reaching its own cleanup: the executor releases the lock.
+	"execution-status-change": {Functions: []string{"executor"}, Bus: DefaultBus},
 }
 
 // scheduleTargets maps each schedule in events/schedules/ (base name) to the

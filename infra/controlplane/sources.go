@@ -182,8 +182,14 @@ func LoadSources(root string) (*Sources, error) {
 			continue
 		}
 		target := RuleTargetFor(name)
-		if _, ok := functionSettings[target.Function]; target.Function != "" && !ok {
-			errs = append(errs, fmt.Errorf("%s: target function %q has no entry in the function settings table", rel, target.Function))
+		unknown := false
+		for _, fn := range target.Functions {
+			if _, ok := functionSettings[fn]; !ok {
+				errs = append(errs, fmt.Errorf("%s: target function %q has no entry in the function settings table", rel, fn))
+				unknown = true
+			}
+		}
+		if unknown {
 			continue
 		}
 		src.Rules = append(src.Rules, Rule{Name: name, Path: rel, Pattern: pattern, Target: target})

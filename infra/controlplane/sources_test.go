@@ -197,8 +197,10 @@ func TestFunctionsHaveSettings(t *testing.T) {
 		}
 	}
 	for rule, target := range ruleTargets {
-		if _, ok := functionSettings[target.Function]; target.Function != "" && !ok {
-			t.Errorf("rule %s targets unknown function %q", rule, target.Function)
+		for _, fn := range target.Functions {
+			if _, ok := functionSettings[fn]; !ok {
+				t.Errorf("rule %s targets unknown function %q", rule, fn)
+			}
 		}
 	}
 	for sc, fn := range scheduleTargets {
