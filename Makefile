@@ -8,9 +8,13 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 
 .PHONY: demo test deps vet fmt-check synth
 
-# The main job: until the drill lands, validate the example plans.
+# The main job: validate the example plans, then drill a full failover of
+# payments.yaml (alarm → trigger → approval → Aurora switchover, ECS scale-up,
+# STOP-pattern traffic shift) through the real state machines and handlers on
+# the simulated two-Region AWS, with a report in build/drill/.
 demo:
 	$(GO) run ./cmd/switchyard plan validate examples/plans/*.yaml
+	$(GO) run ./cmd/switchyard drill examples/plans/payments.yaml --report build/drill
 
 # Every test: formatting, vet, and the whole Go suite (which drives the Node
 # tools installed by `deps`).

@@ -56,6 +56,7 @@ AWS, and starts, watches and steers recovery executions.`,
 		newEventsCmd(s),
 		newReadinessCmd(s),
 		newCostCmd(s),
+		newDrillCmd(s),
 	)
 	return root
 }
