@@ -42,6 +42,7 @@ type Engine struct {
 	observer    Observer
 	log         *slog.Logger
 	tokenWatch  chan<- IssuedToken
+	latency     Latency
 
 	mu       sync.Mutex
 	machines map[string]*machine // by ARN
@@ -97,6 +98,22 @@ type IssuedToken struct {
 // until it is received). This is how a test or a local server outside the
 // clock learns tokens and answers them deterministically.
 func WithTokenWatch(ch chan<- IssuedToken) Option { return func(e *Engine) { e.tokenWatch = ch } }
+
+// Latency is the time the modelled AWS service itself takes, spent on the
+// engine's clock: a drill on a Virtual clock would otherwise count state
+// transitions and Lambda invocations as free, and overstate how close the
+// orchestration comes to the critical path.
+type Latency struct {
+	// Transition passes before every state is entered.
+	Transition time.Duration
+	// Invoke passes before every Lambda invocation (network, a warm
+	// execution environment's overhead), on top of the handler's own time.
+	Invoke time.Duration
+}
+
+// WithLatency makes every state transition and Lambda invocation take the
+// given time on the engine's clock. The default is none.
+func WithLatency(l Latency) Option { return func(e *Engine) { e.latency = l } }
 
 // WithLogger sets the logger for engine diagnostics (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }

@@ -263,6 +263,11 @@ func deepCopy(v any) any {
 // runState runs one state with its retries and catchers. It returns the
 // state's output and the next state's name ("" when the machine ends).
 func (x *execution) runState(ctx context.Context, rc *runCtx, st *State, raw any) (any, string, *StatesError) {
+	if d := x.e.latency.Transition; d > 0 {
+		if err := x.e.clk.Sleep(ctx, d); err != nil {
+			return nil, "", errHalted
+		}
+	}
 	entered := x.e.clk.Now()
 	rawJSON := mustJSON(raw)
 	x.transition()

@@ -368,6 +368,11 @@ func (x *execution) invoke(ctx context.Context, function string, payload []byte)
 	if !strings.HasPrefix(arn, "arn:") {
 		arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", x.e.region, x.e.account, function)
 	}
+	if d := x.e.latency.Invoke; d > 0 {
+		if err := x.e.clk.Sleep(ctx, d); err != nil {
+			return nil, errHalted
+		}
+	}
 	out, lerr := invokeHandler(ctx, h, arn, reqID, payload)
 	if lerr != nil {
 		return nil, &StatesError{Name: lerr.Type, Cause: lambdaCause(lerr)}
