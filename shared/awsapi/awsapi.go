@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53recoverycluster"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // RDS is the part of Amazon RDS Switchyard uses (Aurora global databases).
@@ -75,9 +77,34 @@ type CloudWatch interface {
 	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
 }
 
-// Lambda is the part of AWS Lambda Switchyard uses (the lambda block).
+// Lambda is the part of AWS Lambda Switchyard uses: Invoke (the lambda
+// block) and the event-source-mapping calls (the event-source-mapping
+// block). GetEventSourceMapping of an unknown UUID fails with
+// *lambdatypes.ResourceNotFoundException; UpdateEventSourceMapping of a
+// mapping that is still changing state fails with
+// *lambdatypes.ResourceInUseException. Both are control-plane calls.
 type Lambda interface {
 	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	GetEventSourceMapping(ctx context.Context, in *lambda.GetEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error)
+	UpdateEventSourceMapping(ctx context.Context, in *lambda.UpdateEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.UpdateEventSourceMappingOutput, error)
+}
+
+// SSM is the part of AWS Systems Manager Parameter Store Switchyard uses:
+// the fence block's write-fence parameter. GetParameter of a missing
+// parameter fails with *ssmtypes.ParameterNotFound; PutParameter with
+// Overwrite set is idempotent.
+type SSM interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	PutParameter(ctx context.Context, in *ssm.PutParameterInput, opts ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+}
+
+// DynamoDB is the part of Amazon DynamoDB Switchyard uses: the fence
+// block's write-fence item (data plane only). GetItem of a missing item
+// succeeds with a nil Item; a missing table fails with
+// *dynamodbtypes.ResourceNotFoundException.
+type DynamoDB interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
 
 // SecretsManager is the part of AWS Secrets Manager Switchyard uses.
@@ -122,6 +149,8 @@ type Clients interface {
 	SecretsManager(region string) SecretsManager
 	IAM() IAM
 	S3(region string) S3
+	SSM(region string) SSM
+	DynamoDB(region string) DynamoDB
 }
 
 var (
@@ -136,4 +165,6 @@ var (
 	_ SecretsManager = (*secretsmanager.Client)(nil)
 	_ IAM            = (*iam.Client)(nil)
 	_ S3             = (*s3.Client)(nil)
+	_ SSM            = (*ssm.Client)(nil)
+	_ DynamoDB       = (*dynamodb.Client)(nil)
 )

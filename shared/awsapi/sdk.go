@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53recoverycluster"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // SDK is the production Clients: real aws-sdk-go-v2 clients built from one
@@ -105,4 +107,14 @@ func (s *SDK) IAM() IAM {
 // S3 implements Clients.
 func (s *SDK) S3(region string) S3 {
 	return cached(s, "s3/"+region, func() S3 { return s3.NewFromConfig(s.regional(region)) })
+}
+
+// SSM implements Clients.
+func (s *SDK) SSM(region string) SSM {
+	return cached(s, "ssm/"+region, func() SSM { return ssm.NewFromConfig(s.regional(region)) })
+}
+
+// DynamoDB implements Clients.
+func (s *SDK) DynamoDB(region string) DynamoDB {
+	return cached(s, "dynamodb/"+region, func() DynamoDB { return dynamodb.NewFromConfig(s.regional(region)) })
 }

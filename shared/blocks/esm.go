@@ -1,37 +1,37 @@
 package blocks
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/switchyard-dev/switchyard/shared/errclass"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 )
 
-// esmAPI is the part of Lambda the event-source-mapping block calls. The
-// SDK's *lambda.Client has it; awsapi.Lambda does not list it yet, so the
-// block asks the Region's Lambda client for it with a type assertion.
-type esmAPI interface {
-	GetEventSourceMapping(ctx context.Context, in *lambda.GetEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error)
-	UpdateEventSourceMapping(ctx context.Context, in *lambda.UpdateEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.UpdateEventSourceMappingOutput, error)
-}
-
-var _ esmAPI = (*lambda.Client)(nil)
-
 // eventSourceMapping enables or disables Lambda event source mappings (ARN,
-// or UUID in the target Region): it reads each mapping's State and updates
-// only those not already in (or moving to) the wanted state; Done when all
-// report Enabled (Disabled). Mappings in the source Region are skipped in
-// ungraceful mode (recorded, not fatal). When the Region's Lambda client
-// has no event-source-mapping calls (the simulator), nothing is changed and
-// the step completes with unsupported=true in its outputs.
+// or UUID in the target Region). Observe → compare → act: it reads each
+// mapping's State and updates only those not already in (or moving to) the
+// wanted state, then polls until every one reports Enabled (Disabled).
+// A mapping still changing state (ResourceInUseException, or Creating,
+// Updating, the opposite transition) is waited for, not failed. Mappings in
+// the source Region are never called in ungraceful mode: they are listed
+// under skipped in the outputs, with the reason in the message. Errors:
+// throttling, server and network errors are Retryable; a mapping that does
+// not exist or is being deleted is Terminal.
 type eventSourceMapping struct{ *deps }
 
+// esmRef is the Region and UUID of a mapping named by ARN or by UUID (in
+// the target Region).
 func esmRef(req Request, m string) (region, uuid string) {
 	if strings.HasPrefix(m, "arn:") {
 		return arnRegion(m), m[strings.LastIndex(m, ":")+1:]
@@ -49,54 +49,74 @@ func (b *eventSourceMapping) Start(ctx context.Context, req Request) (Progress, 
 	if !enable {
 		want, moving = "Disabled", "Disabling"
 	}
-	var pending, skipped, unsupported []string
-	changed := 0
+	// changed accumulates over polls, so the outputs say what this step did.
+	var prev struct {
+		Changed int `json:"changed"`
+	}
+	if err := loadState(req, &prev); err != nil {
+		return Progress{}, err
+	}
+	var pending, skipped []string
+	states := map[string]string{}
+	changed := prev.Changed
 	for _, m := range cfg.Mappings {
 		region, uuid := esmRef(req, m)
 		if req.Mode == Ungraceful && region == req.Source {
 			skipped = append(skipped, uuid)
 			continue
 		}
-		api, ok := b.clients.Lambda(region).(esmAPI)
-		if !ok {
-			unsupported = append(unsupported, uuid)
-			continue
-		}
+		api := b.clients.Lambda(region)
 		got, err := api.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)})
 		if err != nil {
 			return Progress{}, errclass.Classify(fmt.Sprintf("reading event source mapping %s in %s", uuid, region), err)
 		}
-		switch st := aws.ToString(got.State); st {
+		st := aws.ToString(got.State)
+		states[uuid] = st
+		switch st {
 		case want:
 			continue
-		case moving, "Updating", "Creating":
+		case moving, "Creating", "Updating":
 			pending = append(pending, uuid+" "+st)
 			continue
+		case "Deleting":
+			return Progress{}, &errclass.Terminal{Op: fmt.Sprintf("setting event source mapping %s in %s to %s", uuid, region, cfg.State),
+				Err: errors.New("the mapping is being deleted")}
 		}
-		if _, err := api.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(uuid), Enabled: aws.Bool(enable)}); err != nil {
+		up, err := api.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(uuid), Enabled: aws.Bool(enable)})
+		var inUse *lambdatypes.ResourceInUseException
+		switch {
+		case errors.As(err, &inUse):
+			// Another change is still settling: wait for it, then compare again.
+			pending = append(pending, uuid+" busy")
+			continue
+		case err != nil:
 			return Progress{}, errclass.Classify(fmt.Sprintf("setting event source mapping %s in %s to %s", uuid, region, cfg.State), err)
 		}
 		changed++
-		pending = append(pending, uuid+" "+moving)
+		st = cmp.Or(aws.ToString(up.State), moving)
+		states[uuid] = st
+		b.log.InfoContext(ctx, "event source mapping updated", "step", stepName(req), "mapping", uuid, "region", region, "state", st)
+		if st != want {
+			pending = append(pending, uuid+" "+st)
+		}
 	}
-	out := map[string]any{"changed": changed}
+	out := map[string]any{"changed": changed, "states": states}
 	if len(skipped) > 0 {
 		out["skipped"] = skipped
 	}
-	if len(unsupported) > 0 {
-		out["unsupported"] = unsupported
-	}
+	state := mustState(map[string]int{"changed": changed})
 	if len(pending) > 0 {
-		return Progress{PollAfter: 10 * time.Second, Outputs: out, Message: "waiting for " + strings.Join(pending, ", ")}, nil
+		return Progress{PollAfter: 5 * time.Second, State: state, Outputs: out, Message: "waiting for " + strings.Join(pending, ", ")}, nil
 	}
-	msg := fmt.Sprintf("%d mapping(s) %s", len(cfg.Mappings)-len(skipped)-len(unsupported), cfg.State)
-	if len(unsupported) > 0 {
-		msg += fmt.Sprintf("; %d not changed: this Lambda client has no event-source-mapping calls", len(unsupported))
+	msg := fmt.Sprintf("%d mapping(s) %s (%d changed by this step)", len(cfg.Mappings)-len(skipped), cfg.State, changed)
+	if len(states) > 0 {
+		msg += ": " + strings.Join(slices.Sorted(maps.Keys(states)), ", ")
 	}
 	if len(skipped) > 0 {
-		msg += fmt.Sprintf("; %d in the source Region skipped (ungraceful)", len(skipped))
+		msg += fmt.Sprintf("; %d in the source Region %s not called (ungraceful mode never calls the source Region): %s",
+			len(skipped), req.Source, strings.Join(skipped, ", "))
 	}
-	return Progress{Done: true, Outputs: out, Message: msg}, nil
+	return Progress{Done: true, State: state, Outputs: out, Message: msg}, nil
 }
 
 func (b *eventSourceMapping) Poll(ctx context.Context, req Request) (Progress, error) {
@@ -112,12 +132,7 @@ func (b *eventSourceMapping) Check(ctx context.Context, req Request) ([]Finding,
 	var fs []Finding
 	for _, m := range cfg.Mappings {
 		region, uuid := esmRef(req, m)
-		api, ok := b.clients.Lambda(region).(esmAPI)
-		if !ok {
-			fs = append(fs, Finding{Severity: "warning", Resource: m, Check: "event-source-mapping/supported", Message: "this Lambda client has no event-source-mapping calls; the step would change nothing"})
-			continue
-		}
-		if _, err := api.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)}); err != nil {
+		if _, err := b.clients.Lambda(region).GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)}); err != nil {
 			sev := "warning"
 			if notFound(err) {
 				sev = "error"

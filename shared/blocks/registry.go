@@ -87,7 +87,7 @@ type deps struct {
 	http    Doer
 	arcDir  ARCDirectory
 	peaks   PeakHints
-	fence   FenceFlags
+	fence   FenceFlags // nil: ClientFenceFlags over clients
 	log     *slog.Logger
 }
 

@@ -18,6 +18,8 @@ var (
 	_ awsapi.SecretsManager = (*SecretsManagerClient)(nil)
 	_ awsapi.IAM            = (*IAMClient)(nil)
 	_ awsapi.S3             = (*S3Client)(nil)
+	_ awsapi.SSM            = (*SSMClient)(nil)
+	_ awsapi.DynamoDB       = (*DynamoDBClient)(nil)
 	_ awsapi.Clients        = (*ClientSet)(nil)
 )
 
@@ -74,3 +76,9 @@ func (c *ClientSet) IAM() awsapi.IAM { return c.w.IAM() }
 
 // S3 implements awsapi.Clients.
 func (c *ClientSet) S3(region string) awsapi.S3 { return c.w.S3(region) }
+
+// SSM implements awsapi.Clients.
+func (c *ClientSet) SSM(region string) awsapi.SSM { return c.w.SSM(region) }
+
+// DynamoDB implements awsapi.Clients.
+func (c *ClientSet) DynamoDB(region string) awsapi.DynamoDB { return c.w.DynamoDB(region) }

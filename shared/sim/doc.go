@@ -4,9 +4,10 @@
 // A World holds Regions (each with its own control-plane and data-plane
 // availability), Aurora global clusters, ECS services, Auto Scaling groups,
 // EKS node groups, ARC routing-control clusters, Route 53 health checks and
-// records, CloudWatch alarms and metric history, Lambda functions, Secrets
-// Manager secrets, IAM allow-lists, S3 buckets with cross-Region
-// replication, and HTTP health endpoints. Per-Region clients (World.RDS,
+// records, CloudWatch alarms and metric history, Lambda functions and event
+// source mappings, Secrets Manager secrets, IAM allow-lists, S3 buckets with
+// cross-Region replication, SSM Parameter Store parameters, DynamoDB tables
+// (global tables replicate item writes), and HTTP health endpoints. Per-Region clients (World.RDS,
 // World.ECS, World.S3, …) expose methods whose signatures are exactly those
 // of the aws-sdk-go-v2 clients, so the execution blocks take either;
 // World.Clients is the whole world as an awsapi.Clients, and World.HTTP an
@@ -36,7 +37,8 @@
 // A Region whose control plane is down answers ServiceUnavailable to
 // control-plane calls; data-plane calls (ARC cluster operations,
 // PutMetricData, GetMetricData, GetMetricStatistics, Lambda Invoke,
-// GetSecretValue, S3 object operations) still work. S3 errors also carry
+// GetSecretValue, S3 object operations, SSM GetParameter, DynamoDB
+// GetItem/UpdateItem) still work. S3 errors also carry
 // the HTTP status (awshttp.ResponseError), e.g. *s3types.NotFound with 404. Route 53 and IAM control planes are homed in
 // us-east-1.
 //
@@ -66,6 +68,13 @@
 // is the manual failback. The AWS sample's variant, where the standby
 // publishes a metric (PutMetricData) whose alarm, evaluated AlarmEvaluation
 // later, drives a CLOUDWATCH_METRIC health check, is modelled too.
+//
+// Write fences and queue consumers (AddPlanResources adds what a plan's
+// steps name): an event source mapping is Enabling or Disabling for
+// ESMTransition after UpdateEventSourceMapping, and refuses another change
+// (ResourceInUseException) meanwhile; an SSM parameter lives in one Region;
+// a DynamoDB global table copies each item write to its other replicas
+// DynamoDBReplication later, last writer wins.
 //
 // The simulator is for drills and tests only; production calls real AWS.
 package sim

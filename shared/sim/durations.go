@@ -53,6 +53,12 @@ type Durations struct {
 	// hold before Route 53 health checkers change the check's status
 	// (RequestInterval × FailureThreshold: 30 s × 3).
 	HealthCheckDetection time.Duration
+	// ESMTransition is how long a Lambda event source mapping stays
+	// Enabling or Disabling after UpdateEventSourceMapping changes Enabled.
+	ESMTransition time.Duration
+	// DynamoDBReplication is how long a DynamoDB global table takes to copy
+	// an item write to its other Regions' replicas.
+	DynamoDBReplication time.Duration
 }
 
 // DefaultDurations are realistic figures for the operations above.
@@ -76,6 +82,9 @@ func DefaultDurations() Durations {
 		S3Replication:      15 * time.Second,
 		// Route 53 defaults: a 30-second request interval, failure threshold 3.
 		HealthCheckDetection: 90 * time.Second,
+		ESMTransition:        5 * time.Second,
+		// Global tables typically replicate within a second.
+		DynamoDBReplication: time.Second,
 	}
 }
 
@@ -103,5 +112,7 @@ func (d Durations) withDefaults() Durations {
 	fill(&d.AlarmEvaluation, def.AlarmEvaluation)
 	fill(&d.S3Replication, def.S3Replication)
 	fill(&d.HealthCheckDetection, def.HealthCheckDetection)
+	fill(&d.ESMTransition, def.ESMTransition)
+	fill(&d.DynamoDBReplication, def.DynamoDBReplication)
 	return d
 }

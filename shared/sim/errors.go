@@ -23,6 +23,8 @@ const (
 	svcSecretsManager = "Secrets Manager"
 	svcIAM            = "IAM"
 	svcS3             = "S3"
+	svcSSM            = "SSM"
+	svcDynamoDB       = "DynamoDB"
 )
 
 // serviceKeys maps the short service names used in fault specs and call
@@ -39,6 +41,8 @@ var serviceKeys = map[string]string{
 	"secretsmanager": svcSecretsManager,
 	"iam":            svcIAM,
 	"s3":             svcS3,
+	"ssm":            svcSSM,
+	"dynamodb":       svcDynamoDB,
 }
 
 // throttleCodes are the error codes each service really uses when it
@@ -55,6 +59,8 @@ var throttleCodes = map[string]string{
 	svcSecretsManager: "ThrottlingException",
 	svcIAM:            "Throttling",
 	svcS3:             "SlowDown",
+	svcSSM:            "ThrottlingException",
+	svcDynamoDB:       "ThrottlingException",
 }
 
 // ErrUnknownRegion is wrapped by builder errors naming a Region the world

@@ -59,8 +59,8 @@ type Fault struct {
 	// API is an operation name such as UpdateService.
 	API string
 	// Service is a short service name: rds, ecs, autoscaling, eks, arc,
-	// route53, cloudwatch, lambda, secretsmanager, iam, s3 (for capacity: ecs,
-	// asg or eks).
+	// route53, cloudwatch, lambda, secretsmanager, iam, s3, ssm, dynamodb
+	// (for capacity: ecs, asg or eks).
 	Service string
 	// Region is the Region the fault applies to.
 	Region string
@@ -158,6 +158,7 @@ func (e *FaultSpecError) Error() string {
 //	latency:ms=50
 //	rate-limit:api=DescribeGlobalClusters,rps=5,burst=5
 //	throttle:service=s3,api=PutObject,rate=0.5
+//	error:service=ssm,api=PutParameter,code=InternalServerError,count=1
 func ParseFault(spec string) (Fault, error) {
 	bad := func(format string, a ...any) (Fault, error) {
 		return Fault{}, &FaultSpecError{Spec: spec, Reason: fmt.Sprintf(format, a...)}
@@ -571,6 +572,9 @@ var dataPlaneAPIs = map[string]bool{
 	"DeleteObject":               true,
 	"HeadObject":                 true,
 	"GetObject":                  true,
+	"GetParameter":               true,
+	"GetItem":                    true,
+	"UpdateItem":                 true,
 }
 
 // globalHome is where a global service's control plane lives.

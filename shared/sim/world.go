@@ -56,6 +56,9 @@ type World struct {
 	secrets     map[string]*secret     // region/name
 	roles       map[string][]Statement // role ARN
 	s3          s3State
+	esms        map[string]*eventSourceMapping // UUID
+	params      map[string]*ssmParameter       // region/name
+	tables      map[string]*ddbTable           // region/name
 	web         webState
 
 	faults  []*activeFault
@@ -110,6 +113,9 @@ func New(opts Options) (*World, error) {
 		nodegroups:  map[string]*nodegroup{},
 		lambdas:     map[string]*lambdaFunc{},
 		secrets:     map[string]*secret{},
+		esms:        map[string]*eventSourceMapping{},
+		params:      map[string]*ssmParameter{},
+		tables:      map[string]*ddbTable{},
 		roles:       map[string][]Statement{},
 		buckets:     map[string]*tokenBucket{},
 		limits:      map[string]rateLimit{},
