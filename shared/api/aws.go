@@ -223,7 +223,7 @@ func (b *AWSBackend) Describe(ctx context.Context, id string) (Execution, error)
 		return Execution{}, err
 	} else if ok && e.Status == string(store.ExecutionRunning) {
 		e.Pending = &Pending{ApprovalID: a.ID, Kind: string(a.Kind), Step: a.Step, Quorum: a.Quorum,
-			Approvers: nonNil(a.Approvers), Options: a.Options, ExpiresAt: a.ExpiresAt}
+			Approvers: nonNil(a.Approvers), Options: a.Options, Error: a.Error, ExpiresAt: a.ExpiresAt}
 	}
 	return e, nil
 }

@@ -72,13 +72,15 @@ type Step struct {
 
 // Pending is an approval or operator decision the execution waits for.
 type Pending struct {
-	ApprovalID string    `json:"approvalId"`
-	Kind       string    `json:"kind"`
-	Step       string    `json:"step,omitempty"`
-	Quorum     int       `json:"quorum,omitempty"`
-	Approvers  []string  `json:"approvers"`
-	Options    []string  `json:"options,omitempty"`
-	ExpiresAt  time.Time `json:"expiresAt"`
+	ApprovalID string   `json:"approvalId"`
+	Kind       string   `json:"kind"`
+	Step       string   `json:"step,omitempty"`
+	Quorum     int      `json:"quorum,omitempty"`
+	Approvers  []string `json:"approvers"`
+	Options    []string `json:"options,omitempty"`
+	// Error is the failed step's error an operator decision is about.
+	Error     string    `json:"error,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // Vote is the outcome of an approve or decision call.

@@ -117,7 +117,7 @@ func (s *Service) handle(ctx context.Context, req Request) (*Requested, error) {
 		a.Kind, a.Quorum, a.Options = store.KindDecision, 1, slices.Clone(executor.DecisionOptions)
 		a.ExpiresAt = now.Add(DecisionTTL)
 		if req.Error != nil {
-			a.Note = req.Error.Error + ": " + req.Error.Cause
+			a.Error = req.Error.Error + ": " + req.Error.Cause
 		}
 	default:
 		return nil, &errclass.InvalidInput{Field: "kind", Message: fmt.Sprintf("%q is not a kind (allowed: approval, decision)", req.Kind)}
@@ -181,86 +181,195 @@ func (s *Service) account(ctx context.Context) string {
 // Answer records one approver's vote on an approval. The vote that reaches
 // the quorum resumes the execution (SendTaskSuccess); a rejection fails the
 // approval task with error Rejected. Repeated votes change nothing. Who may
-// vote is the caller's check.
+// vote is the caller's check. It returns the approval after the vote; Vote
+// returns the store's whole result (Counted, Completed).
 func (s *Service) Answer(ctx context.Context, id, user string, approve bool, note string) (store.Approval, error) {
-	a, err := s.cfg.Store.GetApproval(ctx, id)
-	if err != nil {
-		return store.Approval{}, fmt.Errorf("reading approval %s: %w", id, err)
-	}
-	if a.Kind != store.KindApproval {
-		return a, fmt.Errorf("approval %s is a %s: answer it with Decide", id, a.Kind)
-	}
-	v, err := s.cfg.Store.VoteApproval(ctx, id, store.Vote{User: user, Approve: approve, Note: note})
-	if err != nil {
-		return a, fmt.Errorf("voting on approval %s: %w", id, err)
-	}
-	if v.Counted {
-		s.auditVote(ctx, v.Approval, user, map[string]any{"approve": approve, "note": note})
-	}
-	if !v.Completed {
-		return v.Approval, nil
-	}
-	a = v.Approval
-	if a.Status == store.ApprovalApproved {
-		out, _ := json.Marshal(map[string]any{"approved": true, "approvers": a.Approvers})
-		_, err = s.cfg.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &a.TaskToken, Output: ptr(string(out))})
-	} else {
-		cause := (&errclass.Rejected{By: a.DecidedBy, Reason: a.Note}).Error()
-		_, err = s.cfg.SFN.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: &a.TaskToken, Error: ptr("Rejected"), Cause: &cause})
-	}
-	if err != nil {
-		return a, fmt.Errorf("resuming execution %s after approval %s: %w", a.Execution, id, tokenError(err))
-	}
-	return a, nil
+	r, err := s.vote(ctx, id, store.KindApproval, store.Vote{User: user, Approve: approve, Note: note})
+	return r.Approval, err
 }
 
 // Decide records an operator's decision at a failed step (retry, skip,
 // ungraceful, abort) and resumes the execution with it. "ungraceful"
 // switches the execution's mode in the store first, so the retried attempt
-// starts in ungraceful mode.
+// starts in ungraceful mode. It returns the decision after the vote; Vote
+// returns the store's whole result.
 func (s *Service) Decide(ctx context.Context, id, user, answer, note string) (store.Approval, error) {
-	a, err := s.cfg.Store.GetApproval(ctx, id)
-	if err != nil {
-		return store.Approval{}, fmt.Errorf("reading decision %s: %w", id, err)
-	}
-	if a.Kind != store.KindDecision {
-		return a, fmt.Errorf("approval %s is an %s: answer it with Answer", id, a.Kind)
-	}
-	if !slices.Contains(executor.DecisionOptions, answer) {
-		return a, &errclass.InvalidInput{Field: "answer", Message: fmt.Sprintf("%q is not a decision (allowed: retry, skip, ungraceful, abort)", answer)}
-	}
-	if a.Status != store.ApprovalPending {
-		return a, &store.NotPendingError{ID: id, Status: a.Status}
-	}
-	if answer == executor.DecideUngraceful {
-		if _, err := s.cfg.Store.SetExecutionMode(ctx, a.Execution, store.ModeUngraceful); err != nil {
-			return a, fmt.Errorf("switching execution %s to ungraceful: %w", a.Execution, err)
-		}
-		s.auditVote(ctx, a, user, map[string]any{"mode": store.ModeUngraceful})
-	}
-	v, err := s.cfg.Store.VoteApproval(ctx, id, store.Vote{User: user, Answer: answer, Note: note})
-	if err != nil {
-		return a, fmt.Errorf("recording decision %s: %w", id, err)
-	}
-	if v.Counted {
-		s.auditVote(ctx, v.Approval, user, map[string]any{"answer": answer, "note": note})
-	}
-	if !v.Completed {
-		return v.Approval, nil
-	}
-	out, _ := json.Marshal(executor.Decision{Action: answer, By: user, Note: note})
-	if _, err := s.cfg.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &v.Approval.TaskToken, Output: ptr(string(out))}); err != nil {
-		return v.Approval, fmt.Errorf("resuming execution %s after decision %s: %w", a.Execution, id, tokenError(err))
-	}
-	return v.Approval, nil
+	r, err := s.vote(ctx, id, store.KindDecision, store.Vote{User: user, Answer: answer, Note: note})
+	return r.Approval, err
 }
 
-func (s *Service) auditVote(ctx context.Context, a store.Approval, user string, detail map[string]any) {
+// Vote records v on approval id, whichever its kind (v.Approve for an
+// approval, v.Answer for a decision), and returns the store's result:
+// Counted is false for a repeat by the same user, Completed true for the
+// one vote that closed it.
+//
+// Contract: idempotent per (id, user). The completing vote resumes the
+// execution; if resuming failed (Step Functions unreachable), any later
+// call for the same approval — a retry by the same user, or another
+// user's vote, which still gets *store.NotPendingError — sends the answer
+// again, so a counted vote never leaves the task stranded. A vote on an
+// approval whose execution has ended, or whose task Step Functions no
+// longer waits for, returns ErrExpired and closes the approval as expired
+// where it is still pending.
+func (s *Service) Vote(ctx context.Context, id string, v store.Vote) (store.VoteResult, error) {
+	return s.vote(ctx, id, "", v)
+}
+
+// Answerer returns s as the Answerer the Slack handler and the HTTP API
+// take (slackapp.Answerer, api.Answerer), with exact Counted and Completed.
+func (s *Service) Answerer() Answerer { return Answerer{Service: s} }
+
+// Answerer adapts Service.Vote to the Answer(ctx, id, vote) method of
+// slackapp.Answerer and api.Answerer. ErrExpired is reported as
+// *store.NotPendingError with status expired, which both callers map to
+// "expired".
+type Answerer struct {
+	// Service is the approval service.
+	Service *Service
+}
+
+// Answer votes v on approval id.
+func (a Answerer) Answer(ctx context.Context, id string, v store.Vote) (store.VoteResult, error) {
+	r, err := a.Service.Vote(ctx, id, v)
+	if errors.Is(err, ErrExpired) {
+		return r, errors.Join(&store.NotPendingError{ID: id, Status: store.ApprovalExpired}, err)
+	}
+	return r, err
+}
+
+// vote implements Answer, Decide and Vote; kind "" accepts either kind.
+func (s *Service) vote(ctx context.Context, id string, kind store.ApprovalKind, v store.Vote) (store.VoteResult, error) {
+	a, err := s.cfg.Store.GetApproval(ctx, id)
+	if err != nil {
+		return store.VoteResult{}, fmt.Errorf("reading approval %s: %w", id, err)
+	}
+	res := store.VoteResult{Approval: a}
+	if kind != "" && a.Kind != kind {
+		if a.Kind == store.KindDecision {
+			return res, fmt.Errorf("approval %s is a %s: answer it with Decide", id, a.Kind)
+		}
+		return res, fmt.Errorf("approval %s is an %s: answer it with Answer", id, a.Kind)
+	}
+	if a.Kind == store.KindDecision && !slices.Contains(executor.DecisionOptions, v.Answer) {
+		return res, &errclass.InvalidInput{Field: "answer", Message: fmt.Sprintf("%q is not a decision (allowed: retry, skip, ungraceful, abort)", v.Answer)}
+	}
+	if a.Status != store.ApprovalPending {
+		if err := s.resendIfStranded(ctx, a); err != nil {
+			return res, err
+		}
+		if a.Kind == store.KindDecision && a.DecidedBy == v.User || a.Kind == store.KindApproval && slices.Contains(a.Approvers, v.User) {
+			return res, nil // a repeat by the same person: no change, no error
+		}
+		return res, &store.NotPendingError{ID: id, Status: a.Status}
+	}
+	if e, err := s.cfg.Store.GetExecution(ctx, a.Execution); err == nil && e.Status.Terminal() {
+		s.expire(ctx, a, "execution "+string(e.Status))
+		res.Approval, _ = s.cfg.Store.GetApproval(ctx, id)
+		return res, fmt.Errorf("approval %s: execution %s is %s: %w", id, a.Execution, e.Status, ErrExpired)
+	}
+	if a.Kind == store.KindDecision && v.Answer == executor.DecideUngraceful {
+		if _, err := s.cfg.Store.SetExecutionMode(ctx, a.Execution, store.ModeUngraceful); err != nil {
+			return res, fmt.Errorf("switching execution %s to ungraceful: %w", a.Execution, err)
+		}
+		s.audit(ctx, a, v.User, string(a.Kind)+".mode_changed", "mode/"+a.ID, map[string]any{"mode": store.ModeUngraceful})
+	}
+	res, err = s.cfg.Store.VoteApproval(ctx, id, v)
+	if err != nil {
+		return store.VoteResult{Approval: a}, fmt.Errorf("voting on %s %s: %w", a.Kind, id, err)
+	}
+	if res.Counted {
+		detail := map[string]any{"note": v.Note}
+		if a.Kind == store.KindDecision {
+			detail["answer"] = v.Answer
+		} else {
+			detail["approve"] = v.Approve
+		}
+		s.audit(ctx, res.Approval, v.User, string(a.Kind)+".answered", "vote/"+a.ID+"/"+v.User, detail)
+	}
+	switch {
+	case res.Completed:
+		err = s.resume(ctx, res.Approval)
+	case !res.Counted && res.Approval.Status != store.ApprovalPending:
+		err = s.resendIfStranded(ctx, res.Approval)
+	}
+	return res, err
+}
+
+// Audit actions of the service besides <kind>.requested and
+// <kind>.answered.
+const (
+	// AuditResumed records that the execution was sent the answer.
+	AuditResumed = "resumed"
+	// AuditExpired records that the answer came too late.
+	AuditExpired = "expired"
+)
+
+func resumedKey(id string) string { return "resumed/" + id }
+
+// resume sends a closed approval's answer to the waiting task and records
+// that it did. A task Step Functions no longer waits for is ErrExpired.
+func (s *Service) resume(ctx context.Context, a store.Approval) error {
+	var err error
+	switch a.Status {
+	case store.ApprovalApproved:
+		out, _ := json.Marshal(map[string]any{"approved": true, "approvers": a.Approvers})
+		_, err = s.cfg.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &a.TaskToken, Output: ptr(string(out))})
+	case store.ApprovalRejected:
+		cause := (&errclass.Rejected{By: a.DecidedBy, Reason: a.Note}).Error()
+		_, err = s.cfg.SFN.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: &a.TaskToken, Error: ptr("Rejected"), Cause: &cause})
+	case store.ApprovalAnswered:
+		out, _ := json.Marshal(executor.Decision{Action: a.Answer, By: a.DecidedBy, Note: a.Note})
+		_, err = s.cfg.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &a.TaskToken, Output: ptr(string(out))})
+	default:
+		return nil
+	}
+	if err != nil {
+		err = tokenError(err)
+		if errors.Is(err, ErrExpired) {
+			s.expire(ctx, a, "Step Functions no longer waits for the task")
+		}
+		return fmt.Errorf("resuming execution %s after %s %s: %w", a.Execution, a.Kind, a.ID, err)
+	}
+	s.audit(ctx, a, "approval", string(a.Kind)+"."+AuditResumed, resumedKey(a.ID), map[string]any{"answer": a.Answer, "decidedBy": a.DecidedBy})
+	return nil
+}
+
+// resendIfStranded resumes the execution again for a closed approval whose
+// answer was never delivered (no resumed audit record): the completing
+// vote was counted but SendTask* failed.
+func (s *Service) resendIfStranded(ctx context.Context, a store.Approval) error {
+	if a.Status == store.ApprovalPending || a.Status == store.ApprovalExpired {
+		return nil
+	}
+	recs, err := s.cfg.Store.ListAudit(ctx, a.Execution, 0, 0)
+	if err != nil {
+		return fmt.Errorf("checking whether %s %s was delivered: %w", a.Kind, a.ID, err)
+	}
+	for _, r := range recs {
+		if r.Key == resumedKey(a.ID) || r.Key == "expired/"+a.ID {
+			return nil
+		}
+	}
+	s.cfg.Logger.InfoContext(ctx, "resending a stranded answer", "approval", a.ID, "execution", a.Execution)
+	return s.resume(ctx, a)
+}
+
+// expire closes a pending approval as expired (a decided one keeps its
+// status: the store never reopens a decision) and records why.
+func (s *Service) expire(ctx context.Context, a store.Approval, why string) {
+	if _, _, err := s.cfg.Store.ExpireApproval(ctx, a.ID); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "expiring an approval", "approval", a.ID, "error", err.Error())
+	}
+	s.audit(ctx, a, "approval", string(a.Kind)+"."+AuditExpired, "expired/"+a.ID, map[string]any{"reason": why})
+}
+
+// audit appends an audit record about a, idempotently by key.
+func (s *Service) audit(ctx context.Context, a store.Approval, actor, action, key string, detail map[string]any) {
 	detail["approvalId"] = a.ID
 	detail["status"] = a.Status
 	b, _ := json.Marshal(detail)
-	if _, err := s.cfg.Store.AppendAudit(ctx, store.AuditRecord{Execution: a.Execution, Actor: user, Action: string(a.Kind) + ".answered", Detail: b}); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "auditing a vote", "approval", a.ID, "error", err)
+	if _, err := s.cfg.Store.AppendAudit(ctx, store.AuditRecord{Execution: a.Execution, Actor: actor, Action: action, Detail: b, Key: key}); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "auditing an approval", "approval", a.ID, "action", action, "error", err.Error())
 	}
 }
 

@@ -152,3 +152,104 @@ func TestDecide(t *testing.T) {
 		}
 	})
 }
+
+func TestVoteResult(t *testing.T) {
+	s, f, st, id := setup(t, "approval", 2)
+	tests := []struct {
+		name                 string
+		user                 string
+		wantCounted, wantEnd bool
+		wantSent             int
+	}{
+		{"first approver", "U1", true, false, 0},
+		{"same approver again", "U1", false, false, 0},
+		{"quorum reached", "U2", true, true, 1},
+		{"double click after quorum", "U2", false, false, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := s.Vote(t.Context(), id, store.Vote{User: tc.user, Approve: true})
+			if err != nil || r.Counted != tc.wantCounted || r.Completed != tc.wantEnd || len(f.success) != tc.wantSent {
+				t.Fatalf("Vote = counted %v completed %v %v, sent %d; want %v %v nil %d", r.Counted, r.Completed, err, len(f.success), tc.wantCounted, tc.wantEnd, tc.wantSent)
+			}
+		})
+	}
+	t.Run("another approver after quorum", func(t *testing.T) {
+		_, err := s.Vote(t.Context(), id, store.Vote{User: "U3", Approve: true})
+		var np *store.NotPendingError
+		if !errors.As(err, &np) || len(f.success) != 1 {
+			t.Fatalf("Vote = %v (sent %d); want NotPendingError and no resend", err, len(f.success))
+		}
+	})
+	recs, _ := st.ListAudit(t.Context(), "x1", 0, 0)
+	answered := 0
+	for _, r := range recs {
+		if r.Action == "approval.answered" {
+			answered++
+			if r.Key == "" {
+				t.Errorf("vote audit record without a Key: %+v", r)
+			}
+		}
+	}
+	if answered != 2 {
+		t.Errorf("%d approval.answered records, want 2", answered)
+	}
+}
+
+func TestStrandedAnswerIsResent(t *testing.T) {
+	tests := []struct {
+		name  string
+		retry func(s *Service, id string) error
+	}{
+		{"same user retries", func(s *Service, id string) error {
+			_, err := s.Answer(context.Background(), id, "U1", true, "")
+			return err
+		}},
+		{"another user clicks", func(s *Service, id string) error {
+			_, err := s.Answer(context.Background(), id, "U2", true, "")
+			var np *store.NotPendingError
+			if errors.As(err, &np) {
+				return nil
+			}
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, f, _, id := setup(t, "approval", 1)
+			f.err = errors.New("states.us-west-2.amazonaws.com: connection reset")
+			if _, err := s.Answer(t.Context(), id, "U1", true, ""); err == nil {
+				t.Fatal("Answer hid the failed SendTaskSuccess")
+			}
+			f.err = nil
+			if err := tc.retry(s, id); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			if len(f.success) != 2 {
+				t.Fatalf("SendTaskSuccess called %d times, want 2 (the failed one and the resend)", len(f.success))
+			}
+			if err := tc.retry(s, id); err != nil || len(f.success) != 2 {
+				t.Fatalf("a delivered answer was sent again (%d sends, %v)", len(f.success), err)
+			}
+		})
+	}
+}
+
+func TestVoteAfterExecutionEnded(t *testing.T) {
+	s, f, st, id := setup(t, "approval", 1)
+	if _, err := st.FinishExecution(t.Context(), "x1", store.ExecutionAborted, store.ExecutionResult{Error: "Cancelled"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Vote(t.Context(), id, store.Vote{User: "U1", Approve: true})
+	if !errors.Is(err, ErrExpired) || r.Counted || len(f.success) != 0 {
+		t.Fatalf("Vote = %+v %v; want ErrExpired, nothing counted or sent", r, err)
+	}
+	if a, _ := st.GetApproval(t.Context(), id); a.Status != store.ApprovalExpired {
+		t.Errorf("approval %s, want expired", a.Status)
+	}
+	_, err = s.Answerer().Answer(t.Context(), id, store.Vote{User: "U1", Approve: true})
+	var np *store.NotPendingError
+	if !errors.As(err, &np) || np.Status != store.ApprovalExpired {
+		t.Errorf("Answerer.Answer = %v, want NotPendingError expired", err)
+	}
+}

@@ -119,9 +119,12 @@ func (c *core) locate(ctx context.Context, run *Run, stage *StageRef, step *Step
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	w := p.Workflow(plan.Activate, run.Target)
-	if w == nil || stage.Index < 0 || stage.Index >= len(w.Stages) {
-		return nil, nil, nil, nil, &errclass.InvalidInput{Field: "stage.index", Message: fmt.Sprintf("no stage %d in the %s workflow of plan %s", stage.Index, run.Target, run.Plan)}
+	w := workflowNamed(p, run)
+	if w == nil {
+		return nil, nil, nil, nil, &errclass.InvalidInput{Field: "run.workflow", Message: fmt.Sprintf("plan %s version %s has no workflow %q", run.Plan, run.Version, run.Workflow)}
+	}
+	if stage.Index < 0 || stage.Index >= len(w.Stages) {
+		return nil, nil, nil, nil, &errclass.InvalidInput{Field: "stage.index", Message: fmt.Sprintf("no stage %d in workflow %s of plan %s", stage.Index, w.Name, run.Plan)}
 	}
 	st := &w.Stages[stage.Index]
 	for i := range st.Steps {

@@ -90,20 +90,17 @@ func (x *Executor) Begin(ctx context.Context, req Request) (*Begun, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := p.Workflow(plan.Activate, in.Target)
-	if w == nil {
-		var allowed []string
-		for _, w := range p.Spec.Workflows {
-			if w.Kind == plan.Activate {
-				allowed = append(allowed, w.Region)
-			}
-		}
-		return nil, &errclass.InvalidInput{Field: "target", Message: fmt.Sprintf("plan %s has no workflow that fails over into %q (allowed: %s)", in.Plan, in.Target, strings.Join(allowed, ", "))}
+	w, err := ResolveWorkflow(p, in.Target, in.Workflow)
+	if err != nil {
+		return nil, err
 	}
 	if r := x.c.cfg.Region; r != "" && r != in.Target {
 		return nil, &errclass.InvalidInput{Field: "target", Message: fmt.Sprintf("this control plane runs in %s and only executes failovers into it; start %q from the state machine in %s", r, in.Target, in.Target)}
 	}
 	target, source := p.StepRegions(w)
+	if target == "" {
+		target = in.Target // a deactivate workflow of a plan of more than two Regions
+	}
 	mode := store.ModeGraceful
 	if in.Mode == string(store.ModeUngraceful) {
 		mode = store.ModeUngraceful
@@ -143,7 +140,8 @@ func (x *Executor) Begin(ctx context.Context, req Request) (*Begun, error) {
 		return nil, errclass.Classify("recording execution "+name, err)
 	}
 	if err := x.c.audit(ctx, name, actor(in.StartedBy), "execution.started", "execution/started",
-		map[string]any{"plan": run.Plan, "version": run.Version, "target": target, "source": source, "mode": exec.Mode, "epoch": lock.Epoch, "reason": in.Reason}); err != nil {
+		map[string]any{"plan": run.Plan, "version": run.Version, "workflow": w.Name, "kind": w.Kind, "target": target, "source": source,
+			"mode": exec.Mode, "epoch": lock.Epoch, "reason": in.Reason}); err != nil {
 		return nil, err
 	}
 	x.publishExecution(ctx, run, exec, awsevent.ExecutionRunning, nil)
@@ -165,7 +163,7 @@ func decodeInput(raw json.RawMessage) (Input, error) {
 		return in, &errclass.InvalidInput{Message: `the execution input must be a JSON object such as {"plan": "payments", "target": "us-west-2"}`}
 	}
 	if err := dec.Decode(&in); err != nil {
-		return in, &errclass.InvalidInput{Message: fmt.Sprintf(`the execution input must be a JSON object with "plan" and "target" (optional: "mode", "reason", "startedBy", "clientToken"): %v`, err)}
+		return in, &errclass.InvalidInput{Message: fmt.Sprintf(`the execution input must be a JSON object with "plan" and "target" (optional: "workflow", "mode", "reason", "startedBy", "clientToken"): %v`, err)}
 	}
 	switch {
 	case in.Plan == "":
@@ -206,13 +204,36 @@ func gate(p *plan.Plan, w *plan.Workflow) ApprovalGate {
 			}
 		}
 	}
-	g := ApprovalGate{Required: true, TimeoutSeconds: max(1, int64(math.Ceil(a.Timeout.D().Seconds()))), Quorum: max(1, a.Quorum),
-		Message: fmt.Sprintf("Run plan %s into %s.", p.Metadata.Name, w.Region)}
+	g := approvers(p)
+	g.Required, g.TimeoutSeconds = true, max(1, int64(math.Ceil(a.Timeout.D().Seconds())))
+	g.Message = fmt.Sprintf("Run plan %s into %s.", p.Metadata.Name, w.Region)
+	if w.Kind == plan.Deactivate {
+		target, _ := p.StepRegions(w)
+		g.Message = fmt.Sprintf("Run plan %s: take %s out of service (workflow %s), moving its traffic to %s.", p.Metadata.Name, w.Region, w.Name, cmpOr(target, "the other Regions"))
+	}
+	return g
+}
+
+// approvers is who the plan's approval policy asks, and where (quorum,
+// channel, approvers and fallback approvers); empty without a policy.
+func approvers(p *plan.Plan) ApprovalGate {
+	a := p.Spec.Approval
+	if a == nil {
+		return ApprovalGate{}
+	}
+	g := ApprovalGate{Quorum: max(1, a.Quorum)}
 	if a.Slack != nil {
 		g.Channel, g.Approvers = a.Slack.Channel, slices.Clone(a.Slack.Approvers)
 	}
 	g.Approvers = append(g.Approvers, a.FallbackApprovers...)
 	return g
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func stageItems(run Run, w *plan.Workflow) []StageItem {
@@ -262,7 +283,10 @@ func (x *Executor) Preflight(ctx context.Context, run *Run) error {
 }
 
 // Postcheck observes the end state recorded by the steps: every step ended
-// (succeeded, skipped, or failed or timed out with onFailure continue).
+// (succeeded, skipped, or failed or timed out with onFailure continue). A
+// step that failed under onFailure: continue does not fail the run: it is
+// recorded as failed-continued (the post-check's audit record, the
+// execution's end record and Result.FailedContinued).
 func (x *Executor) Postcheck(ctx context.Context, run *Run) error {
 	if run == nil {
 		return &errclass.InvalidInput{Field: "run", Message: "required"}
@@ -282,18 +306,39 @@ func (x *Executor) Postcheck(ctx context.Context, run *Run) error {
 	if len(open) > 0 {
 		return &errclass.NotReady{Plan: run.Plan, Target: run.Target, Findings: open}
 	}
-	return x.c.audit(ctx, run.Execution, "executor", "execution.postcheck", "execution/postcheck", map[string]any{"steps": len(steps)})
+	return x.c.audit(ctx, run.Execution, "executor", "execution.postcheck", "execution/postcheck",
+		map[string]any{"steps": len(steps), "failedContinued": FailedContinued(steps)})
+}
+
+// FailedContinued lists the steps that failed (or timed out) and that the
+// run went on without, by onFailure: continue: in a run that reached its
+// post-checks, a step whose last record is FAILED or TIMED_OUT can only
+// have been continued (abort fails the run; ask ends SKIPPED, ABORTED or
+// in a new attempt). Names are in the store's order; empty, not nil, when
+// there are none.
+func FailedContinued(steps []store.Step) []string {
+	out := []string{}
+	for _, s := range steps {
+		if s.Status == store.StepFailed || s.Status == store.StepTimedOut {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }
 
 // Result is what finish returns (execute-plan's output).
 type Result struct {
 	Execution  string   `json:"execution"`
 	Plan       string   `json:"plan"`
+	Workflow   string   `json:"workflow,omitempty"`
 	Target     string   `json:"target"`
 	Mode       string   `json:"mode"`
 	Status     string   `json:"status"`
 	RTOSeconds float64  `json:"rtoSeconds"`
 	RPOSeconds *float64 `json:"rpoSeconds,omitempty"`
+	// FailedContinued names the steps that failed under onFailure:
+	// continue: the execution succeeded without them.
+	FailedContinued []string `json:"failedContinued"`
 }
 
 // Finish records the successful result, releases the lock and reports it.
@@ -305,8 +350,12 @@ func (x *Executor) Finish(ctx context.Context, run *Run) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Execution: run.Execution, Plan: run.Plan, Target: run.Target, Mode: string(exec.Mode), Status: string(exec.Status),
-		RTOSeconds: exec.Result.RTO.Seconds()}
+	steps, err := x.c.cfg.Store.ListSteps(ctx, run.Execution)
+	if err != nil {
+		return nil, errclass.Classify("listing steps of "+run.Execution, err)
+	}
+	res := &Result{Execution: run.Execution, Plan: run.Plan, Workflow: run.Workflow, Target: run.Target, Mode: string(exec.Mode), Status: string(exec.Status),
+		RTOSeconds: exec.Result.RTO.Seconds(), FailedContinued: FailedContinued(steps)}
 	if rpo != nil {
 		res.RPOSeconds = rpo
 	}
@@ -336,6 +385,10 @@ func (x *Executor) end(ctx context.Context, run *Run, status store.ExecutionStat
 		return store.Execution{}, nil, errclass.Classify("listing steps of "+run.Execution, err)
 	}
 	var rpo *float64
+	var continued []string
+	if status == store.ExecutionSucceeded {
+		continued = FailedContinued(steps)
+	}
 	for _, st := range steps {
 		if v, ok := outputSeconds(st.Output, "rpoSeconds"); ok && (rpo == nil || v > *rpo) {
 			rpo = &v
@@ -368,7 +421,8 @@ func (x *Executor) end(ctx context.Context, run *Run, status store.ExecutionStat
 		return store.Execution{}, nil, err
 	}
 	if err := x.c.audit(ctx, run.Execution, "executor", "execution."+strings.ToLower(string(status)), "execution/end",
-		map[string]any{"status": status, "error": se.Error, "cause": se.Cause, "rtoSeconds": r.RTO.Seconds(), "rpoSeconds": rpo}); err != nil {
+		map[string]any{"status": status, "error": se.Error, "cause": se.Cause, "rtoSeconds": r.RTO.Seconds(), "rpoSeconds": rpo,
+			"failedContinued": continued}); err != nil {
 		return store.Execution{}, nil, err
 	}
 	x.publishExecution(ctx, *run, exec, string(exec.Status), rpo)

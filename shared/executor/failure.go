@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchyard-dev/switchyard/shared/errclass"
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -13,11 +15,33 @@ import (
 
 // StepError records a failed attempt and decides what run-step does next:
 // retry per the step's retry policy, then its failure policy (ask an
-// operator, abort, or continue). Errors that retrying cannot fix (a lost
-// lock, bad input, a rejected or expired approval) fail at once; a step
-// refused in ungraceful mode always asks.
+// operator, abort, or continue).
+//
+// Which errors use the retry policy (an SRE expects retries for what can
+// clear up on its own, and a prompt question otherwise):
+//
+//   - LockLost and PlanNotFound (the execution may no longer act) and any
+//     failure of an approval step (a rejection or silence is an answer)
+//     fail the execution at once;
+//   - Refused (a step that refuses ungraceful mode) always asks;
+//   - InvalidInput (the step's configuration or request is wrong: the same
+//     plan version fails the same way every time) is never retried: the
+//     failure policy applies at once;
+//   - Terminal and Conflict (AWS said no: access denied, bad parameter, the
+//     resource is busy or in the wrong state) skip the retries unless the
+//     step's retry policy was set by the plan's author (differs from the
+//     default, DefaultRetry), who then knows the error can clear up (say a
+//     global cluster still busy with an earlier operation); otherwise the
+//     failure policy applies at once, so an operator is asked without
+//     waiting out retries that cannot help;
+//   - everything else (Retryable, StepTimedOut, Lambda and States errors)
+//     is retried per the policy.
+//
+// A step refused in ungraceful mode always asks. When the answer is ask,
+// Next carries what the decision request shows: the error (unwrapped and
+// trimmed) and who to ask.
 func (x *Executor) StepError(ctx context.Context, req Request) (*Next, error) {
-	_, _, _, step, err := x.c.locate(ctx, req.Run, req.Stage, req.Step)
+	p, _, _, step, err := x.c.locate(ctx, req.Run, req.Stage, req.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -39,8 +63,16 @@ func (x *Executor) StepError(ctx context.Context, req Request) (*Next, error) {
 	if step.Retry != nil {
 		retries = step.Retry.Attempts
 	}
+	switch se.Error {
+	case "InvalidInput":
+		retries = 0
+	case "Terminal", "Conflict":
+		if !ExplicitRetry(step.Retry) {
+			retries = 0
+		}
+	}
 	switch {
-	case se.Error == "LockLost" || se.Error == "InvalidInput" || se.Error == "PlanNotFound" || step.Block == "approval":
+	case se.Error == "LockLost" || se.Error == "PlanNotFound" || step.Block == "approval":
 		next.Next = NextFail
 	case se.Error == "Refused":
 		next.Next = NextAsk
@@ -54,6 +86,13 @@ func (x *Executor) StepError(ctx context.Context, req Request) (*Next, error) {
 	default:
 		next.Next = NextAsk
 	}
+	if next.Next == NextAsk {
+		shown := TrimError(se)
+		g := approvers(p)
+		g.Message = fmt.Sprintf("Step %s (%s) of plan %s failed on attempt %d: %s: %s. Retry, skip, switch to ungraceful, or abort?",
+			step.Name, step.Block, p.Metadata.Name, req.Attempt, shown.Error, shown.Cause)
+		next.Error, next.Approval = &shown, &g
+	}
 	t := transition{run: req.Run, stage: req.Stage, step: step.Name, block: step.Block, attempt: req.Attempt,
 		seq: seqEnded, status: status, startedAt: startedAt, endedAt: now, err: &se}
 	switch next.Next {
@@ -63,7 +102,7 @@ func (x *Executor) StepError(ctx context.Context, req Request) (*Next, error) {
 		t.seq, t.status, t.endedAt = seqWaiting, store.StepWaiting, time.Time{}
 		t.message = "waiting for an operator decision: retry, skip, ungraceful or abort"
 	case NextContinue:
-		t.message = "failed; the plan continues (onFailure: continue)"
+		t.message = ContinuedMessage
 	default:
 		t.message = "failed; the execution stops"
 	}
@@ -71,6 +110,40 @@ func (x *Executor) StepError(ctx context.Context, req Request) (*Next, error) {
 		return nil, err
 	}
 	return &next, nil
+}
+
+// ContinuedMessage is the message of the transition that ends a step
+// failed under onFailure: continue.
+const ContinuedMessage = "failed; the plan continues (onFailure: continue)"
+
+// DefaultRetry is the retry policy the plan model gives a step that sets
+// none (docs/plan-format.md: 2 attempts, 15s, backoff 2).
+var DefaultRetry = plan.Retry{Attempts: 2, Interval: plan.Duration(15 * time.Second), BackoffRate: 2}
+
+// ExplicitRetry reports whether a step's retry policy was chosen by the
+// plan's author. The stored plan carries its defaults applied, so a policy
+// equal to DefaultRetry counts as the default even if it was written out.
+func ExplicitRetry(r *plan.Retry) bool {
+	return r != nil && *r != DefaultRetry
+}
+
+// MaxShownCause bounds the cause a decision request carries (Slack
+// messages, API and CLI listings): the head of the message says what
+// failed; the full error stays in the step record and the audit log.
+const MaxShownCause = 1000
+
+// TrimError returns e with its cause on one line, at most MaxShownCause
+// characters (cut at a rune boundary, marked with an ellipsis).
+func TrimError(e StatesError) StatesError {
+	c := strings.Join(strings.Fields(e.Cause), " ")
+	if utf8.RuneCountInString(c) > MaxShownCause {
+		r := []rune(c)
+		c = string(r[:MaxShownCause-1]) + "…"
+	}
+	if e.Error == "" {
+		e.Error = "States.Runtime"
+	}
+	return StatesError{Error: e.Error, Cause: c}
 }
 
 // retryWait is interval × backoffRate^(attempt-1), in whole seconds.

@@ -16,7 +16,10 @@ type Run struct {
 	// Plan and Version name the plan version being carried out.
 	Plan    string `json:"plan"`
 	Version string `json:"version"`
-	// Workflow is the activate workflow's name; Target and Source its Regions.
+	// Workflow is the name of the workflow the execution runs (activate,
+	// or deactivate for an active-active plan: see ResolveWorkflow); Target
+	// is the Region it moves traffic into and runs in, Source the Region it
+	// moves traffic away from.
 	Workflow string `json:"workflow"`
 	Target   string `json:"target"`
 	Source   string `json:"source,omitempty"`
@@ -72,10 +75,15 @@ type StatesError struct {
 }
 
 // Input is what execute-plan accepts (from the console, the API, a trigger
-// or the CLI). Plan and Target are required.
+// or the CLI). Plan and Target are required: Target is the Region traffic
+// moves into, where the execution runs. Workflow optionally names the
+// workflow to run; without it ResolveWorkflow picks one (for an
+// active-active plan, {"plan": "storefront", "target": "eu-west-1"} runs the
+// deactivate workflow of the Region left, moving all traffic to eu-west-1).
 type Input struct {
 	Plan        string `json:"plan"`
 	Target      string `json:"target"`
+	Workflow    string `json:"workflow,omitempty"`
 	Mode        string `json:"mode,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	StartedBy   string `json:"startedBy,omitempty"`
@@ -167,6 +175,13 @@ type Next struct {
 	Attempt int `json:"attempt"`
 	// WaitSeconds is the pause before that attempt.
 	WaitSeconds int64 `json:"waitSeconds"`
+	// Error and Approval are set when Next is ask: the failure as the
+	// decision request shows it (the failed child's own error, its cause
+	// on one line and trimmed to MaxShownCause) and whom to ask (the plan's
+	// approvers and channel, with a message naming the step). run-step's
+	// Ask operator state passes both to the approval function.
+	Error    *StatesError  `json:"error,omitempty"`
+	Approval *ApprovalGate `json:"approval,omitempty"`
 }
 
 // The routes of Next.

@@ -54,7 +54,9 @@ type ApprovalRequest struct {
 	Quorum    int
 	Options   []string
 	ExpiresAt time.Time
-	// Note is a decision's error ("Error: Cause").
+	// Note is a decision's error ("Error: cause", the failed attempt's
+	// own error with its cause on one line, trimmed to
+	// executor.MaxShownCause).
 	Note string
 }
 
@@ -262,21 +264,16 @@ func (rt *Runtime) deploy(ctx context.Context) error {
 	return nil
 }
 
-// register creates every state machine of Definitions with the CDK
-// substitutions mapped to local ARNs.
-func (rt *Runtime) register(ctx context.Context) error {
-	files, err := fs.Glob(rt.cfg.Definitions, "*.asl.json")
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("runtime: no *.asl.json state machines in the definitions (%v)", err)
-	}
-	sort.Strings(files)
-	r, a := rt.cfg.Region, rt.cfg.Account
+// Substitutions returns the value of every ${Name} placeholder the local
+// runtime provides for the definitions files (base names *.asl.json) in
+// region and account: the same names the CDK app provides
+// (statemachines/substitutions.json), mapped to in-process functions and
+// local resources.
+func Substitutions(files []string, r, a string) map[string]string {
 	vars := map[string]string{}
 	for _, f := range files {
 		name := strings.TrimSuffix(f, ".asl.json")
-		arn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", r, a, name)
-		rt.machines[name] = arn
-		vars[camel(name)+"StateMachineArn"] = arn
+		vars[camel(name)+"StateMachineArn"] = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", r, a, name)
 	}
 	fn := func(n string) string { return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r, a, n) }
 	vars["ExecutorFunctionArn"] = fn(FunctionExecutor)
@@ -290,6 +287,22 @@ func (rt *Runtime) register(ctx context.Context) error {
 	vars["TableName"] = "switchyard"
 	vars["TableArn"] = fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/switchyard", r, a)
 	vars["PlanExecutionRoleArn"] = fmt.Sprintf("arn:aws:iam::%s:role/switchyard-plan-execution", a)
+	return vars
+}
+
+// register creates every state machine of Definitions with the CDK
+// substitutions mapped to local ARNs.
+func (rt *Runtime) register(ctx context.Context) error {
+	files, err := fs.Glob(rt.cfg.Definitions, "*.asl.json")
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("runtime: no *.asl.json state machines in the definitions (%v)", err)
+	}
+	sort.Strings(files)
+	vars := Substitutions(files, rt.cfg.Region, rt.cfg.Account)
+	for _, f := range files {
+		name := strings.TrimSuffix(f, ".asl.json")
+		rt.machines[name] = vars[camel(name)+"StateMachineArn"]
+	}
 	for _, f := range files {
 		raw, err := fs.ReadFile(rt.cfg.Definitions, f)
 		if err != nil {
@@ -380,8 +393,29 @@ func (rt *Runtime) notify(ctx context.Context, a store.Approval) {
 	if rt.cfg.Approver == nil {
 		return
 	}
+	note := a.Note
+	if a.Kind == store.KindDecision {
+		note = a.Error
+	}
+	if a.Kind == store.KindDecision && note == "" {
+		note = rt.stepError(ctx, a.Execution, a.Step)
+	}
 	rt.cfg.Approver(ctx, rt, ApprovalRequest{ID: a.ID, Kind: a.Kind, Execution: a.Execution, Plan: a.Plan, Step: a.Step,
-		Quorum: a.Quorum, Options: a.Options, ExpiresAt: a.ExpiresAt, Note: a.Note})
+		Quorum: a.Quorum, Options: a.Options, ExpiresAt: a.ExpiresAt, Note: note})
+}
+
+// stepError is the error a decision is asked about, as a person should
+// read it ("Error: cause", the cause on one line and trimmed): the failed
+// attempt's error from the step record, since the store keeps an
+// approval's Note for the decider's comment.
+func (rt *Runtime) stepError(ctx context.Context, execution, step string) string {
+	st, err := rt.cfg.Store.GetStep(ctx, execution, step)
+	if err != nil || st.Error == "" {
+		return ""
+	}
+	name, cause, _ := strings.Cut(st.Error, ": ")
+	e := executor.TrimError(executor.StatesError{Error: name, Cause: cause})
+	return e.Error + ": " + e.Cause
 }
 
 // Engine returns the local Step Functions engine.

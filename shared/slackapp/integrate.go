@@ -80,7 +80,7 @@ func PostOnRequest(st HandlerStore, p *Poster, log *slog.Logger) func(ctx contex
 			log.WarnContext(ctx, "describing approval for Slack", "approval", a.ID, "error", err.Error())
 		}
 		if a.Kind == store.KindDecision {
-			r.StepError = a.Note
+			r.StepError = a.Error
 		}
 		version := ""
 		if e, err := st.GetExecution(ctx, a.Execution); err == nil {

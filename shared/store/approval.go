@@ -62,6 +62,10 @@ type Approval struct {
 	Answer    string
 	DecidedBy string
 	Note      string
+	// Error is what an operator decision is about: the failed step's error
+	// ("Name: cause", trimmed), shown in Slack, the API and the CLI. Empty
+	// for approvals.
+	Error string
 	// CreatedAt is set by the store; ExpiresAt is the voting deadline
 	// (required); DecidedAt is when it left pending.
 	CreatedAt time.Time

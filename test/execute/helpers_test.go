@@ -32,6 +32,7 @@ type stepSpec struct {
 	block      string // default http-check
 	timeout    string // default 5m
 	retry      int    // retry.attempts (default 0)
+	planRetry  bool   // no retry field: the plan model's default policy
 	onFailure  string // default abort
 	ungraceful string // ungraceful.behavior (default run)
 	with       string // the step's `with` as flow YAML (default per block)
@@ -73,7 +74,9 @@ spec:
 				onFailure = "abort"
 			}
 			fmt.Fprintf(&b, "            - name: %s\n              block: %s\n              timeout: %s\n              onFailure: %s\n", s.name, block, timeout, onFailure)
-			fmt.Fprintf(&b, "              retry: {attempts: %d, interval: 10s, backoffRate: 2}\n", s.retry)
+			if !s.planRetry {
+				fmt.Fprintf(&b, "              retry: {attempts: %d, interval: 10s, backoffRate: 2}\n", s.retry)
+			}
 			if s.ungraceful != "" {
 				fmt.Fprintf(&b, "              ungraceful: {behavior: %s}\n", s.ungraceful)
 			}
