@@ -19,6 +19,7 @@ import (
 	"github.com/switchyard-dev/switchyard/shared/readiness"
 	"github.com/switchyard-dev/switchyard/shared/store/memory"
 	"github.com/switchyard-dev/switchyard/shared/trigger"
+	"github.com/switchyard-dev/switchyard/shared/trigger/localstart"
 )
 
 func newEventsCmd(s streams) *cobra.Command {
@@ -132,10 +133,26 @@ func readEventsFile(stdin io.Reader, name string) ([]byte, error) {
 
 // eventsSendOutput is the --json form of "events send".
 type eventsSendOutput struct {
-	Event     string                 `json:"event"`
-	Decisions []trigger.Decision     `json:"decisions"`
-	Started   []trigger.StartRequest `json:"started"`
-	Notices   []eventsSendNotice     `json:"notices"`
+	Event     string              `json:"event"`
+	Decisions []trigger.Decision  `json:"decisions"`
+	Started   []eventsSendStarted `json:"started"`
+	Notices   []eventsSendNotice  `json:"notices"`
+}
+
+// eventsSendStarted is an execution started on the local runtime, as it
+// stands when the command stops the clock.
+type eventsSendStarted struct {
+	trigger.StartRequest
+	ExecutionArn string `json:"executionArn"`
+	// Status is the execution's Step Functions status (RUNNING while it
+	// waits for approval).
+	Status string `json:"status"`
+	// WaitingApproval is the step whose approval it waits for, if any.
+	WaitingApproval string `json:"waitingApproval,omitempty"`
+	// ApprovalID is that approval's id (for switchyard approve, the API or
+	// Slack), ApprovalExpiresAt when it times out.
+	ApprovalID        string    `json:"approvalId,omitempty"`
+	ApprovalExpiresAt time.Time `json:"approvalExpiresAt,omitzero"`
 }
 
 type eventsSendNotice struct {
@@ -159,9 +176,13 @@ triggers it concerns: a condition that keeps holding is re-checked at its
 deadline and may fire.
 
 It prints every decision (held, started, notified, not-ready, blocked,
-cooldown, duplicate, ignored) with its reason, then the executions it would
-start and the notices it would post. Nothing is started in AWS: starts go to
-an in-memory starter until the local runtime is wired in.
+cooldown, duplicate, ignored) with its reason, then the executions it
+started and the notices it would post. Starts are real executions of the
+execute-plan state machine on the local runtime of the target Region (the
+local Step Functions engine with the real handlers and blocks, over the same
+simulated world): the command reports each one's status when it stops the
+clock, and the approval step a failover-with-approval waits at. Nobody
+answers approvals here, and nothing is started in AWS.
 
 Exit status: 0 when the event was handled, 2 when the event or the plans
 cannot be read.`,
@@ -194,7 +215,10 @@ cannot be read.`,
 			}
 			defer env.close()
 			out := eventsSendOutput{Event: name}
-			starter := &trigger.MemoryStarter{}
+			starter, err := localstart.New(localstart.Config{Clock: env.clk, World: env.world, Plans: plans})
+			if err != nil {
+				return exitCode(2, err)
+			}
 			notifier := &trigger.RecordingNotifier{}
 			var mu sync.Mutex
 			note := func(ds ...trigger.Decision) {
@@ -230,7 +254,21 @@ cannot be read.`,
 				}
 			}
 			env.until(env.clk.Now().Add(longest + time.Minute))
-			out.Started = starter.Started()
+			for _, st := range starter.Started() {
+				x := eventsSendStarted{StartRequest: st.StartRequest, ExecutionArn: st.ExecutionArn}
+				env.run(func(ctx context.Context) {
+					status, err := starter.Status(ctx, st)
+					if err != nil {
+						x.Status = "UNKNOWN (" + err.Error() + ")"
+						return
+					}
+					x.Status = string(status)
+				})
+				if a, ok := starter.WaitingApproval(st); ok && x.Status == "RUNNING" {
+					x.WaitingApproval, x.ApprovalID, x.ApprovalExpiresAt = a.Step, a.ID, a.ExpiresAt
+				}
+				out.Started = append(out.Started, x)
+			}
 			for _, n := range notifier.Notices() {
 				out.Notices = append(out.Notices, eventsSendNotice{Plan: n.Plan, Trigger: n.Trigger, Decision: n.Decision, Reason: n.Reason, Suggested: n.Suggested})
 			}
@@ -255,9 +293,13 @@ cannot be read.`,
 			for _, st := range out.Started {
 				mode := "automatic"
 				if st.WaitForApproval {
-					mode = "waits for approval"
+					mode = "failover-with-approval"
 				}
-				fmt.Fprintf(s.out, "started: %s into %s from %s (%s), client token %s\n", st.Plan, st.Target, st.Source, mode, st.ClientToken)
+				fmt.Fprintf(s.out, "started: %s into %s from %s (%s) on the local runtime of %s: execution %s is %s\n",
+					st.Plan, st.Target, st.Source, mode, st.Target, st.ExecutionArn, st.Status)
+				if st.WaitingApproval != "" {
+					fmt.Fprintf(s.out, "  waiting at approval step %s (approval %s, expires %s)\n", st.WaitingApproval, st.ApprovalID, st.ApprovalExpiresAt.UTC().Format(time.RFC3339))
+				}
 			}
 			for _, n := range out.Notices {
 				fmt.Fprintf(s.out, "notice to %s/%s (%s): %s — %s\n", n.Plan, n.Trigger, n.Decision, n.Reason, n.Suggested)

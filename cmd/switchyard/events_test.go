@@ -148,7 +148,11 @@ func TestEventsSend(t *testing.T) {
 		want   []string
 	}{
 		{"5xx held starts a failover with approval", nil, "alarm-payments-api-5xx-ok-to-alarm.json",
-			[]string{"payments/api-5xx: held", "payments/api-5xx: started", "started: payments into us-west-2 from us-east-1 (waits for approval)"}},
+			// A real execution on the local runtime of the target, waiting
+			// at the plan's approval step.
+			[]string{"payments/api-5xx: held", "payments/api-5xx: started",
+				"started: payments into us-west-2 from us-east-1 (failover-with-approval) on the local runtime of us-west-2: execution arn:aws:states:us-west-2:123456789012:execution:execute-plan:trg-",
+				" is RUNNING\n", "waiting at approval step approve-failover"}},
 		{"missing secret is not ready", []string{"--secret", "payments/pagerduty-key"}, "alarm-payments-api-5xx-ok-to-alarm.json",
 			[]string{"payments/api-5xx: not-ready", "secret payments/pagerduty-key is missing in us-west-2", "started: nothing"}},
 		{"recovery is held", nil, "alarm-payments-api-5xx-alarm-to-ok.json", []string{"payments/api-5xx: held", "conditions do not hold", "started: nothing"}},

@@ -16,6 +16,7 @@ import (
 	"github.com/switchyard-dev/switchyard/shared/clock"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 	"github.com/switchyard-dev/switchyard/shared/readiness"
+	"github.com/switchyard-dev/switchyard/shared/readiness/blockcheck"
 	"github.com/switchyard-dev/switchyard/shared/sim"
 )
 
@@ -141,8 +142,11 @@ func newSimEnv(plans []*plan.Plan, faults []string, start time.Time, extraSecret
 		}
 	}
 	sc := readiness.SimClients{W: w}
-	ev, err := readiness.New(readiness.Options{Clients: sc, ARC: sc, Quotas: sc, Clock: clk, ExecutionRole: readiness.DefaultExecutionRole,
-		Secrets: append(append([]string{}, readiness.DefaultSecrets...), extraSecrets...), Versions: readiness.VersionsOf(plans...),
+	// The blocks' own readiness checks run too, over the world's clients
+	// and HTTP endpoints: the same code execute-plan runs.
+	ev, err := readiness.New(readiness.Options{Clients: w.Clients(), ARC: sc, Quotas: sc, Clock: clk, ExecutionRole: readiness.DefaultExecutionRole,
+		Checkers: blockcheck.ForWorld(w, clk),
+		Secrets:  append(append([]string{}, readiness.DefaultSecrets...), extraSecrets...), Versions: readiness.VersionsOf(plans...),
 		Slack: readiness.SlackFunc(func(context.Context) error { return nil })})
 	if err != nil {
 		return nil, err

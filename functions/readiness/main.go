@@ -10,15 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/slack-go/slack"
 
 	"github.com/switchyard-dev/switchyard/shared/awsapi"
@@ -26,16 +27,6 @@ import (
 	"github.com/switchyard-dev/switchyard/shared/lambdaenv"
 	"github.com/switchyard-dev/switchyard/shared/readiness"
 	"github.com/switchyard-dev/switchyard/shared/store/dynamo"
-)
-
-// Environment variables not yet in lambdaenv (to move there).
-const (
-	// envExecutionRoleArn is the execute-plan execution role whose
-	// permissions readiness simulates.
-	envExecutionRoleArn = "SWITCHYARD_EXECUTION_ROLE_ARN"
-	// envPeerTables lists every Region's table as REGION=TABLE,... so the
-	// plan version deployed there can be compared.
-	envPeerTables = "SWITCHYARD_PEER_TABLES"
 )
 
 func main() {
@@ -48,16 +39,24 @@ func main() {
 		os.Exit(1)
 	}
 	clk := clock.Real{}
-	clients := awsapi.NewSDK(cfg)
+	roleArn := os.Getenv(lambdaenv.ExecutionRoleArn)
+	clients := readiness.SplitClients{Plan: planClients(cfg, roleArn), Own: awsapi.NewSDK(cfg)}
 	local := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv(lambdaenv.TableName), clk)
 	versions := readiness.StoreVersions{region: local}
-	for _, kv := range strings.Split(os.Getenv(envPeerTables), ",") {
-		r, table, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if ok && r != region {
-			peer := cfg.Copy()
-			peer.Region = r
-			versions[r] = dynamo.New(dynamodb.NewFromConfig(peer), table, clk)
+	peers, err := lambdaenv.ParsePeerTables(os.Getenv(lambdaenv.PeerTables))
+	if err != nil {
+		log.Error("reading the peer tables", "err", err)
+		os.Exit(1)
+	}
+	for r, table := range peers {
+		if r == region {
+			continue
 		}
+		// A read of the plan version item only: readiness warns when a
+		// peer cannot be read, and no recovery waits on it.
+		peer := cfg.Copy()
+		peer.Region = r
+		versions[r] = dynamo.New(dynamodb.NewFromConfig(peer), table, clk)
 	}
 	secrets := []string{}
 	for _, e := range []string{lambdaenv.SlackBotTokenArn, lambdaenv.SlackSigningSecretArn} {
@@ -66,7 +65,7 @@ func main() {
 		}
 	}
 	eval, err := readiness.New(readiness.Options{Clients: clients, Clock: clk, Versions: versions, Region: region,
-		ExecutionRole: os.Getenv(envExecutionRoleArn), Secrets: secrets, Slack: slackPing(ctx, cfg, log)})
+		ExecutionRole: roleArn, Secrets: secrets, Slack: slackPing(ctx, cfg, log)})
 	if err != nil {
 		log.Error("building the evaluator", "err", err)
 		os.Exit(1)
@@ -79,6 +78,20 @@ func main() {
 		os.Exit(1)
 	}
 	lambda.Start(func(ctx context.Context, in json.RawMessage) ([]readiness.Outcome, error) { return h.Handle(ctx, in) })
+}
+
+// planClients are the clients of the plan execution role, which holds the
+// read permissions on the plans' resources (derived from the plans by the
+// CDK app); without a role, the function's own.
+func planClients(cfg aws.Config, roleArn string) awsapi.Clients {
+	if roleArn == "" {
+		return awsapi.NewSDK(cfg)
+	}
+	pc := cfg.Copy()
+	pc.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleArn, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "switchyard-readiness"
+	}))
+	return awsapi.NewSDK(pc)
 }
 
 // slackPing checks Slack with auth.test using the bot token, read once at

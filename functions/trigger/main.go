@@ -11,10 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/switchyard-dev/switchyard/shared/awsapi"
 	"github.com/switchyard-dev/switchyard/shared/clock"
@@ -34,10 +37,34 @@ func main() {
 		os.Exit(1)
 	}
 	clk := clock.Real{}
-	clients := awsapi.NewSDK(cfg)
+	own := awsapi.NewSDK(cfg)
+	roleArn := os.Getenv(lambdaenv.ExecutionRoleArn)
+	clients := readiness.SplitClients{Plan: planClients(cfg, roleArn), Own: own}
 	st := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv(lambdaenv.TableName), clk)
-	eval, err := readiness.New(readiness.Options{Clients: clients, Clock: clk, Region: region,
-		ExecutionRole: os.Getenv("SWITCHYARD_EXECUTION_ROLE_ARN")})
+	versions := readiness.StoreVersions{region: st}
+	peers, err := lambdaenv.ParsePeerTables(os.Getenv(lambdaenv.PeerTables))
+	if err != nil {
+		log.Error("reading the peer tables", "err", err)
+		os.Exit(1)
+	}
+	for r, table := range peers {
+		if r != region {
+			peer := cfg.Copy()
+			peer.Region = r
+			versions[r] = dynamo.New(dynamodb.NewFromConfig(peer), table, clk)
+		}
+	}
+	// The trigger re-evaluates the target before acting: the same checks as
+	// the readiness function, Slack excepted (the readiness function pings
+	// it; the trigger only describes the secrets).
+	var secrets []string
+	for _, e := range []string{lambdaenv.SlackBotTokenArn, lambdaenv.SlackSigningSecretArn} {
+		if v := os.Getenv(e); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	eval, err := readiness.New(readiness.Options{Clients: clients, Clock: clk, Region: region, Versions: versions,
+		ExecutionRole: roleArn, Secrets: secrets})
 	if err != nil {
 		log.Error("building the evaluator", "err", err)
 		os.Exit(1)
@@ -53,7 +80,7 @@ func main() {
 		Plans: readiness.StorePlans{Store: st}, Store: st, Readiness: eval, Clock: clk, Region: region, Logger: log,
 		Starter: trigger.SFNStarter{Client: sfn.NewFromConfig(cfg), StateMachineArn: os.Getenv(lambdaenv.ExecutePlanStateMachineArn)},
 		Events:  events, Recorder: recorder,
-		Alarms: trigger.CloudWatchAlarms{CloudWatch: clients.CloudWatch},
+		Alarms: trigger.CloudWatchAlarms{CloudWatch: own.CloudWatch},
 		// Notifier: the Slack notifier belongs to the approval/Slack work;
 		// without it, notify decisions are recorded as blocked, saying so.
 	})
@@ -62,4 +89,18 @@ func main() {
 		os.Exit(1)
 	}
 	lambda.Start(func(ctx context.Context, in json.RawMessage) ([]trigger.Decision, error) { return h.Handle(ctx, in) })
+}
+
+// planClients are the clients of the plan execution role, which holds the
+// read permissions on the plans' resources (derived from the plans by the
+// CDK app); without a role, the function's own.
+func planClients(cfg aws.Config, roleArn string) awsapi.Clients {
+	if roleArn == "" {
+		return awsapi.NewSDK(cfg)
+	}
+	pc := cfg.Copy()
+	pc.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleArn, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "switchyard-trigger"
+	}))
+	return awsapi.NewSDK(pc)
 }

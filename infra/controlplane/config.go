@@ -27,8 +27,8 @@ const (
 	// DIR/<function>/bootstrap (default build/functions).
 	ContextFunctionsBinDir = "functionsBinDir"
 	// ContextPrefix names the stacks and the named resources (default
-	// Switchyard): stack "<prefix>-<region>", bus "<prefix>", state machines
-	// "<prefix>-<name>".
+	// Switchyard): stack "<prefix>-<region>", bus "<prefix>", table
+	// "<prefix>" (Config.TableName), state machines "<prefix>-<name>".
 	ContextPrefix = "prefix"
 	// ContextPlans is the directory of the recovery plans to validate and
 	// deliver to every Region (default examples/plans; relative paths are
@@ -66,6 +66,12 @@ type Config struct {
 	// absolute. See PlansPath.
 	PlansDir string
 }
+
+// TableName is the name of every Region's Switchyard table: the prefix
+// (DynamoDB table names are per Region and account, so each Region's
+// table can carry the same name, and a Region names its peers' tables
+// from the configuration alone: PeerTableNames).
+func (c Config) TableName() string { return c.Prefix }
 
 // PlansPath is PlansDir resolved against RepoRoot.
 func (c Config) PlansPath() string {

@@ -66,7 +66,7 @@ func newRules(stack awscdk.Stack, rs *RegionStack, cfg Config, src *Sources) {
 	schedules := slices.Clone(src.Schedules)
 	if !slices.ContainsFunc(schedules, func(sc Schedule) bool { return sc.Name == readinessSchedule }) {
 		schedules = append(schedules, Schedule{
-			Name: readinessSchedule, Path: "(built in)", Function: readinessFunction,
+			Name: readinessSchedule, Path: "(built in)", Functions: scheduleTargets[readinessSchedule],
 			Description: "Evaluate the readiness of every plan in this Region",
 			Expression:  rateExpression(DefaultReadinessInterval),
 		})
@@ -81,21 +81,36 @@ func newRules(stack awscdk.Stack, rs *RegionStack, cfg Config, src *Sources) {
 			ScheduleExpression: jsii.String(expr),
 			State:              jsii.String("ENABLED"),
 		}
-		fn := rs.Functions[sc.Function]
-		if fn != nil {
-			props.Targets = &[]*awsevents.CfnRule_TargetProperty{{
-				Id:  jsii.String(sc.Function),
+		var landed []string
+		var targets []*awsevents.CfnRule_TargetProperty
+		for _, name := range sc.Functions {
+			fn := rs.Functions[name]
+			if fn == nil {
+				continue
+			}
+			landed = append(landed, name)
+			targets = append(targets, &awsevents.CfnRule_TargetProperty{
+				Id:  jsii.String(name),
 				Arn: fn.FunctionArn(),
 				// A missed evaluation is replaced by the next one.
 				RetryPolicy: &awsevents.CfnRule_RetryPolicyProperty{
 					MaximumEventAgeInSeconds: jsii.Number(300),
 					MaximumRetryAttempts:     jsii.Number(2),
 				},
-			}}
+			})
+		}
+		if len(targets) > 0 {
+			props.Targets = &targets
 		}
 		rule := awsevents.NewCfnRule(stack, jsii.String("Schedule"+pascal(sc.Name)), props)
-		if fn != nil {
-			fn.AddPermission(jsii.String("Schedule"+pascal(sc.Name)), &awslambda.Permission{
+		for _, name := range landed {
+			// The first target keeps the permission id it had when schedules
+			// had one target (construct ids are never renamed).
+			id := "Schedule" + pascal(sc.Name)
+			if name != sc.Functions[0] {
+				id += pascal(name)
+			}
+			rs.Functions[name].AddPermission(jsii.String(id), &awslambda.Permission{
 				Principal: awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
 				SourceArn: rule.AttrArn(),
 			})

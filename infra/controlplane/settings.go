@@ -34,6 +34,16 @@ type Access struct {
 	// SimulatePlanRole lets it run IAM policy simulation on the plan role
 	// (readiness checks that the role can do what the plans will ask).
 	SimulatePlanRole bool
+	// ReadAlarms lets it describe the CloudWatch alarms the plans name
+	// (trigger conditions and alarm-wait steps, by ARN) and read metrics
+	// (GetMetricData: replication lag against the RPO).
+	ReadAlarms bool
+	// DescribeSecrets lets it check that this Region's control-plane
+	// secrets exist (secretsmanager:DescribeSecret only, never the value).
+	DescribeSecrets bool
+	// ReadPeerTables lets it read the plan versions in the other configured
+	// Regions' tables (see RegionStack.PeerTables).
+	ReadPeerTables bool
 }
 
 // FunctionSettings are one function's deployment settings.
@@ -99,8 +109,16 @@ var functionSettings = map[string]FunctionSettings{
 			PutEvents:       true,
 			StartExecutions: []string{executePlan},
 			// RDS global-cluster events complete the steps waiting for them.
-			TaskResponses:  []string{runStep},
-			AssumePlanRole: true,
+			TaskResponses: []string{runStep},
+			// The trigger re-evaluates the target's readiness before acting:
+			// it reads the plans' resources through the plan role and makes
+			// the control plane's own reads (alarms, lag, secrets, policy
+			// simulation, peer plan versions) under its own role.
+			AssumePlanRole:   true,
+			SimulatePlanRole: true,
+			ReadAlarms:       true,
+			DescribeSecrets:  true,
+			ReadPeerTables:   true,
 		},
 	},
 	"readiness": {
@@ -117,6 +135,9 @@ var functionSettings = map[string]FunctionSettings{
 			SlackBotToken:    true,
 			AssumePlanRole:   true,
 			SimulatePlanRole: true,
+			ReadAlarms:       true,
+			DescribeSecrets:  true,
+			ReadPeerTables:   true,
 		},
 	},
 	"approval": {
@@ -222,9 +243,13 @@ var ruleTargets = map[string]RuleTarget{
 }
 
 // scheduleTargets maps each schedule in events/schedules/ (base name) to the
-// function it invokes. A schedule file without an entry fails LoadSources.
-var scheduleTargets = map[string]string{
-	readinessSchedule: readinessFunction,
+// functions it invokes (like RuleTarget.Functions; one not landed yet is
+// left out). A schedule file without an entry fails LoadSources.
+var scheduleTargets = map[string][]string{
+	// The readiness schedule evaluates every plan, and drives the trigger's
+	// RecheckAll: a condition held past its duration fires at the next tick
+	// even when no new alarm event arrives (hold deadlines).
+	readinessSchedule: {readinessFunction, triggerFunction},
 }
 
 // RuleTargetFor returns the target of the rule named name.
@@ -240,6 +265,7 @@ func RuleTargetFor(name string) RuleTarget {
 const (
 	readinessSchedule = "readiness"
 	readinessFunction = "readiness"
+	triggerFunction   = "trigger"
 	apiFunction       = "api"
 	slackFunction     = "slack"
 )

@@ -56,8 +56,9 @@ type Schedule struct {
 	Description string `json:"description"`
 	// Expression is an EventBridge schedule expression: rate(...) or cron(...).
 	Expression string `json:"scheduleExpression"`
-	// Function is the function it invokes (from the schedule target table).
-	Function string `json:"-"`
+	// Functions are the functions it invokes (from the schedule target
+	// table).
+	Functions []string `json:"-"`
 }
 
 // PendingStateMachine is a definition that cannot be deployed yet because
@@ -292,7 +293,7 @@ func loadSchedule(p string) (Schedule, error) {
 	if !ok {
 		return Schedule{}, fmt.Errorf("%s: no entry in the infra schedule target table (infra/controlplane/settings.go scheduleTargets); add the function it invokes", rel)
 	}
-	sc.Name, sc.Path, sc.Function = name, rel, fn
+	sc.Name, sc.Path, sc.Functions = name, rel, fn
 	return sc, nil
 }
 

@@ -203,9 +203,14 @@ func TestFunctionsHaveSettings(t *testing.T) {
 			}
 		}
 	}
-	for sc, fn := range scheduleTargets {
-		if _, ok := functionSettings[fn]; !ok {
-			t.Errorf("schedule %s targets unknown function %q", sc, fn)
+	for sc, fns := range scheduleTargets {
+		if len(fns) == 0 {
+			t.Errorf("schedule %s targets no function", sc)
+		}
+		for _, fn := range fns {
+			if _, ok := functionSettings[fn]; !ok {
+				t.Errorf("schedule %s targets unknown function %q", sc, fn)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -53,6 +54,12 @@ type RegionStack struct {
 	Observability *Observability
 	// PlanDelivery stores the deployed plans in the table.
 	PlanDelivery *PlanDelivery
+	// CrossRegionReads are the strings naming other Regions that the
+	// functions' read permissions and environment hold, by design: the
+	// alarms the plans name in other Regions (trigger conditions), and the
+	// peer Regions' tables (plan version comparison; reads.go says why
+	// that is a read of data, not a control-plane dependency).
+	CrossRegionReads []string
 }
 
 // NewRegionStack builds the stack "<prefix>-<region>" in scope (the app).
@@ -81,7 +88,7 @@ func NewRegionStack(scope constructs.Construct, props *RegionStackProps) *Region
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
-	rs.Table = NewTable(stack, "Table", &TableProps{Key: rs.Key})
+	rs.Table = NewTable(stack, "Table", &TableProps{Key: rs.Key, Name: cfg.TableName()})
 	rs.Bus = awsevents.NewEventBus(stack, jsii.String("Bus"), &awsevents.EventBusProps{
 		EventBusName: jsii.String(cfg.Prefix),
 		Description:  jsii.String("Switchyard's own events in this Region (executions, steps, readiness, decisions)."),
@@ -170,6 +177,11 @@ func NewRegionStack(scope constructs.Construct, props *RegionStackProps) *Region
 				Actions:   jsii.Strings("iam:SimulatePrincipalPolicy"),
 				Resources: &[]*string{rs.PlanRole.Role.RoleArn()},
 			}))
+		}
+		for _, x := range grantControlPlaneReads(role, a, rs, cfg, region, props.Plans, env) {
+			if !slices.Contains(rs.CrossRegionReads, x) {
+				rs.CrossRegionReads = append(rs.CrossRegionReads, x)
+			}
 		}
 		rs.Functions[f.Name] = NewFunction(stack, "Fn"+pascal(f.Name), &FunctionProps{
 			Function:    f,

@@ -14,6 +14,10 @@ import (
 type TableProps struct {
 	// Key encrypts the table (a customer-managed key of the same stack).
 	Key awskms.IKey
+	// Name is the table's name (Config.TableName()): the same in every
+	// Region, so a Region can name its peers' tables from the configuration
+	// alone (PeerTableNames).
+	Name string
 }
 
 // NewTable creates the Region's single table with the layout of
@@ -29,7 +33,12 @@ type TableProps struct {
 // Region's deployment is the only writer of its plans". docs/deploy.md says
 // the same.
 func NewTable(scope constructs.Construct, id string, props *TableProps) awsdynamodb.Table {
+	var name *string
+	if props.Name != "" {
+		name = jsii.String(props.Name)
+	}
 	table := awsdynamodb.NewTable(scope, jsii.String(id), &awsdynamodb.TableProps{
+		TableName:     name,
 		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(store.AttrPK), Type: awsdynamodb.AttributeType_STRING},
 		SortKey:       &awsdynamodb.Attribute{Name: jsii.String(store.AttrSK), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,

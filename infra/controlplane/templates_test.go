@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -50,6 +51,7 @@ func TestTemplates(t *testing.T) {
 					t.Run("alarms", c.alarms)
 					t.Run("no other Region", c.noOtherRegion)
 					t.Run("iam", c.iam)
+					t.Run("control-plane reads", c.controlPlaneReads)
 					t.Run("plan role", c.planRole)
 					t.Run("plans", c.plansDelivered)
 					t.Run("cdk-nag", c.nag)
@@ -166,8 +168,23 @@ func (c *stackCheck) functions(t *testing.T) {
 					t.Errorf("env %s = %v, want %v", k, env[k], v)
 				}
 			}
-			if _, ok := env[lambdaenv.SlackSigningSecretArn]; ok != f.Settings.Access.SlackSigningSecret {
-				t.Errorf("env %s present = %v, want %v (settings table)", lambdaenv.SlackSigningSecretArn, ok, f.Settings.Access.SlackSigningSecret)
+			a := f.Settings.Access
+			if _, ok := env[lambdaenv.SlackSigningSecretArn]; ok != (a.SlackSigningSecret || a.DescribeSecrets) {
+				t.Errorf("env %s present = %v, want %v (settings table)", lambdaenv.SlackSigningSecretArn, ok, a.SlackSigningSecret || a.DescribeSecrets)
+			}
+			wantRole := ""
+			if a.SimulatePlanRole || a.AssumePlanRole {
+				wantRole = "<" + logicalID(c.rs.Stack, c.rs.PlanRole.Role) + ".Arn>"
+			}
+			if got := render(env[lambdaenv.ExecutionRoleArn]); env[lambdaenv.ExecutionRoleArn] != nil && got != wantRole || env[lambdaenv.ExecutionRoleArn] == nil && wantRole != "" {
+				t.Errorf("env %s = %v, want %q", lambdaenv.ExecutionRoleArn, env[lambdaenv.ExecutionRoleArn], wantRole)
+			}
+			wantPeers := ""
+			if a.ReadPeerTables {
+				wantPeers = lambdaenv.FormatPeerTables(PeerTableNames(c.s.cfg, c.region))
+			}
+			if got, _ := env[lambdaenv.PeerTables].(string); got != wantPeers {
+				t.Errorf("env %s = %q, want %q", lambdaenv.PeerTables, got, wantPeers)
 			}
 			if c.s.src.HasStateMachine(executePlan) {
 				if got := render(env[lambdaenv.ExecutePlanStateMachineArn]); got != c.smArn(executePlan) {
@@ -329,12 +346,20 @@ func (c *stackCheck) schedule(t *testing.T) {
 		t.Errorf("readiness ScheduleExpression = %v, want %s", p["ScheduleExpression"], want)
 	}
 	targets, _ := p["Targets"].([]any)
-	if fn, ok := c.rs.Functions[readinessFunction]; ok {
-		if len(targets) != 1 || render(targets[0].(map[string]any)["Arn"]) != "<"+logicalID(c.rs.Stack, fn)+".Arn>" {
-			t.Errorf("schedule targets = %v, want the readiness function", targets)
+	// The schedule drives readiness and the trigger's hold-deadline
+	// re-checks, each once it has landed.
+	var wantTargets []string
+	for _, name := range scheduleTargets[readinessSchedule] {
+		if fn, ok := c.rs.Functions[name]; ok {
+			wantTargets = append(wantTargets, "<"+logicalID(c.rs.Stack, fn)+".Arn>")
 		}
-	} else if len(targets) != 0 {
-		t.Errorf("schedule targets = %v, want none until functions/readiness lands", targets)
+	}
+	var gotTargets []string
+	for _, tg := range targets {
+		gotTargets = append(gotTargets, render(tg.(map[string]any)["Arn"]))
+	}
+	if !slices.Equal(gotTargets, wantTargets) {
+		t.Errorf("schedule targets = %v, want %v (%v, those landed)", gotTargets, wantTargets, scheduleTargets[readinessSchedule])
 	}
 	if len(c.rs.Schedules) != max(1, len(c.s.src.Schedules)) {
 		t.Errorf("got %d schedules, want one per events/schedules file (and the readiness one)", len(c.rs.Schedules))
@@ -479,6 +504,12 @@ func (c *stackCheck) noOtherRegion(t *testing.T) {
 	}
 	for _, p := range c.s.plans.Plans {
 		allowed[p.Document] = true
+	}
+	// The functions' deliberate cross-Region reads (reads.go): alarms the
+	// plans name, the peer tables and their keys.
+	for _, x := range c.rs.CrossRegionReads {
+		allowed[x] = true
+		allowed["Resource::"+x] = true
 	}
 	check := func(path, s string) {
 		for _, other := range testRegions {
@@ -654,5 +685,71 @@ func walkStrings(v any, path string, f func(path, s string)) {
 		for i, x := range v {
 			walkStrings(x, fmt.Sprintf("%s[%d]", path, i), f)
 		}
+	}
+}
+
+// controlPlaneReads checks the statements the readiness and trigger
+// functions' roles hold for their own reads (reads.go): DescribeAlarms on
+// exactly the plans' alarms, DescribeSecret on exactly the two Slack
+// secrets, GetItem on exactly the peer Regions' tables (named from the
+// configuration) and kms:Decrypt only through those Regions' DynamoDB.
+func (c *stackCheck) controlPlaneReads(t *testing.T) {
+	for _, name := range []string{readinessFunction, triggerFunction} {
+		fn, ok := c.rs.Functions[name]
+		if !ok {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			roleRef := map[string]any{"Ref": logicalID(c.rs.Stack, fn.Role())}
+			bySid := map[string]map[string]any{}
+			for _, pol := range resources(c.tmpl, "AWS::IAM::Policy") {
+				p := props(pol)
+				if !slices.ContainsFunc(asList(p["Roles"]), func(r any) bool { return reflect.DeepEqual(r, roleRef) }) {
+					continue
+				}
+				for _, st := range asList(p["PolicyDocument"].(map[string]any)["Statement"]) {
+					stmt := st.(map[string]any)
+					if sid, ok := stmt["Sid"].(string); ok {
+						bySid[sid] = stmt
+					}
+				}
+			}
+			resourcesOf := func(sid string) []string {
+				var out []string
+				for _, r := range asList(bySid[sid]["Resource"]) {
+					out = append(out, render(r))
+				}
+				sort.Strings(out)
+				return out
+			}
+			if alarms := PlanAlarmARNs(c.s.plans, c.region, c.s.cfg.Account); len(alarms) > 0 {
+				if got := resourcesOf("PlanAlarmsDescribe"); !slices.Equal(got, alarms) {
+					t.Errorf("DescribeAlarms resources = %v, want the plans' alarms %v", got, alarms)
+				}
+			}
+			if got := resourcesOf("ReplicationLagMetrics"); !slices.Equal(got, []string{"*"}) {
+				t.Errorf("GetMetricData resources = %v, want [*] (no resource type)", got)
+			}
+			secrets := []string{render(map[string]any{"Ref": logicalID(c.rs.Stack, c.rs.SigningSecret)}), render(map[string]any{"Ref": logicalID(c.rs.Stack, c.rs.BotToken)})}
+			sort.Strings(secrets)
+			if got := resourcesOf("ControlPlaneSecretsDescribe"); !slices.Equal(got, secrets) {
+				t.Errorf("DescribeSecret resources = %v, want this Region's Slack secrets %v", got, secrets)
+			}
+			if got := resourcesOf("PeerPlanVersionsRead"); !slices.Equal(got, peerTableARNs(c.s.cfg, c.region)) {
+				t.Errorf("peer table resources = %v, want %v", got, peerTableARNs(c.s.cfg, c.region))
+			}
+			if a := asList(bySid["PeerPlanVersionsRead"]["Action"]); len(a) != 1 || a[0] != "dynamodb:GetItem" {
+				t.Errorf("peer table actions = %v, want only dynamodb:GetItem", a)
+			}
+			cond, _ := bySid["PeerTableKeysDecrypt"]["Condition"].(map[string]any)
+			if via := render(cond["StringEquals"]); !strings.Contains(via, "kms:ViaService") {
+				t.Errorf("peer key decrypt condition = %v, want kms:ViaService on the peers' DynamoDB", cond)
+			}
+			for _, r := range resourcesOf("PeerPlanVersionsRead") {
+				if strings.Contains(r, ":"+c.region+":") {
+					t.Errorf("peer tables include this Region's own: %s", r)
+				}
+			}
+		})
 	}
 }

@@ -86,6 +86,10 @@ func (ev *evaluation) plan(wfs []*plan.Workflow) []func(context.Context) {
 	actionResources := map[string]map[string]bool{} // block -> resources
 	lagMembers := map[string]*plan.AuroraGlobal{}   // global ARN -> config
 	lagSteps := map[string]string{}
+	// lagGracefulOnly are global clusters whose step never fails over
+	// ungracefully (ungraceful.behavior skip or refuse): lag above the RPO
+	// only delays the switchover, which waits for it to drain.
+	lagGracefulOnly := map[string]bool{}
 	var arcSteps []*plan.ARCRoutingControl
 	var arcStepNames []string
 	healthChecks := map[string]string{} // id -> step
@@ -137,6 +141,9 @@ func (ev *evaluation) plan(wfs []*plan.Workflow) []func(context.Context) {
 				case *plan.AuroraGlobal:
 					lagMembers[cfg.GlobalCluster] = cfg
 					lagSteps[cfg.GlobalCluster] = step.Name
+					if step.Ungraceful != nil && step.Ungraceful.Behavior != "" && step.Ungraceful.Behavior != plan.UngracefulRun {
+						lagGracefulOnly[cfg.GlobalCluster] = true
+					}
 				case *plan.AuroraScale:
 					tasks = append(tasks, ev.dbCluster(target, cfg.Target, step.Name))
 				case *plan.ARCRoutingControl:
@@ -171,7 +178,7 @@ func (ev *evaluation) plan(wfs []*plan.Workflow) []func(context.Context) {
 	for _, g := range sortedKeys(lagMembers) {
 		tasks = append(tasks, ev.globalCluster(g, lagMembers[g], lagSteps[g]))
 	}
-	if t := ev.lagTask(lagMembers, lagSteps); t != nil {
+	if t := ev.lagTask(lagMembers, lagSteps, lagGracefulOnly); t != nil {
 		tasks = append(tasks, t)
 	}
 	for i, cfg := range arcSteps {
@@ -568,10 +575,11 @@ func (ev *evaluation) globalCluster(arn string, cfg *plan.AuroraGlobal, step str
 // lagTask reads the replication lag into every target member in one
 // GetMetricData call and compares it with the step's data-loss bound (the
 // plan's RPO by default).
-func (ev *evaluation) lagTask(members map[string]*plan.AuroraGlobal, steps map[string]string) func(context.Context) {
+func (ev *evaluation) lagTask(members map[string]*plan.AuroraGlobal, steps map[string]string, gracefulOnly map[string]bool) func(context.Context) {
 	type q struct {
 		global, cluster, step string
 		bound                 time.Duration
+		gracefulOnly          bool
 	}
 	var qs []q
 	for _, g := range sortedKeys(members) {
@@ -581,7 +589,7 @@ func (ev *evaluation) lagTask(members map[string]*plan.AuroraGlobal, steps map[s
 			if bound == 0 {
 				bound = time.Duration(ev.p.Spec.Objectives.RPO)
 			}
-			qs = append(qs, q{global: g, cluster: c, step: steps[g], bound: bound})
+			qs = append(qs, q{global: g, cluster: c, step: steps[g], bound: bound, gracefulOnly: gracefulOnly[g]})
 		}
 	}
 	if len(qs) == 0 {
@@ -622,6 +630,12 @@ func (ev *evaluation) lagTask(members map[string]*plan.AuroraGlobal, steps map[s
 					continue
 				}
 				lag := time.Duration(r.Values[0] * float64(time.Millisecond))
+				if lag > x.bound && x.gracefulOnly {
+					ev.add(Warning, "aurora-global/replication-lag", x.cluster, x.step,
+						"replication lag into %s is %s, above the %s the plan accepts (RPO): step %s never fails over ungracefully, so a switchover now would wait for the lag to drain (no data lost, RTO longer)",
+						resourceID(x.cluster), lag.Round(100*time.Millisecond), x.bound, x.step)
+					continue
+				}
 				if lag > x.bound {
 					ev.add(Critical, "aurora-global/replication-lag", x.cluster, x.step,
 						"replication lag into %s is %s, above the %s the plan accepts (RPO): an ungraceful failover now would lose up to %s of writes; a graceful switchover would wait for it to drain",

@@ -153,6 +153,7 @@ func (e Estimate) Text() string {
 // TransitionsEstimate estimates the state transitions of one execute-plan
 // execution of a workflow with steps steps: about 12 for validation, the
 // lock, preflight and the report, and about 8 per step (start, a few polls
-// with their waits, the result). Replace it with the local engine's measured
-// count once the execute-plan runtime is wired into the cost command.
+// with their waits, the result). The cost command measures the count on a
+// local run of execute-plan instead, and falls back on this estimate only
+// when that run does not succeed (it says so).
 func TransitionsEstimate(steps int) int { return 12 + 8*steps }

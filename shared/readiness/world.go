@@ -2,12 +2,14 @@ package readiness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/route53recoverycluster"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/switchyard-dev/switchyard/shared/awsapi"
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -24,6 +26,10 @@ const DefaultExecutionRole = "arn:aws:iam::123456789012:role/switchyard-executio
 // and signing secret (lambdaenv.SlackBotTokenArn, SlackSigningSecretArn).
 var DefaultSecrets = []string{"switchyard/slack-bot-token", "switchyard/slack-signing-secret"}
 
+// GlobalHome is the Region where the global services' control planes
+// (IAM, Route 53) live; WorldFromPlan always includes it.
+const GlobalHome = "us-east-1"
+
 // WorldOptions configure WorldFromPlan.
 type WorldOptions struct {
 	sim.Options
@@ -39,8 +45,14 @@ type WorldOptions struct {
 // as a warm standby at 2), Auto Scaling groups, Aurora global databases (the
 // writer in each workflow's source Region), ARC clusters with their routing
 // controls, Route 53 health checks, CloudWatch alarms (OK), the control
-// plane's secrets in every Region and an execution role allowed every block
-// action. Readiness of a plan on its own world is ready; faults injected
+// plane's secrets in every Region, EKS node groups, the endpoints
+// http-check steps probe, the functions lambda steps invoke, the hosted
+// zones and weighted records route53-record steps change, the event source
+// mappings and write fences the plans name (sim.AddPlanResources), the STOP
+// pattern of every stop-signal
+// flag (sim.AddStopSignal: replicated S3 flag, the primary's health endpoint
+// and its Route 53 health check) and an execution role allowed every block
+// action. The world always includes GlobalHome. Readiness of a plan on its own world is ready; faults injected
 // afterwards make it not ready. The drill builds its world the same way.
 func WorldFromPlan(o WorldOptions, plans ...*plan.Plan) (*sim.World, error) {
 	regions := map[string]bool{}
@@ -52,14 +64,25 @@ func WorldFromPlan(o WorldOptions, plans ...*plan.Plan) (*sim.World, error) {
 			regions[r] = true
 		}
 	}
+	// IAM and Route 53 are global services whose control plane is homed in
+	// us-east-1: the world needs that Region for them to answer, even when
+	// no plan uses it.
+	regions[GlobalHome] = true
 	so := o.Options
 	so.Regions = sortedKeys(regions)
 	w, err := sim.New(so)
 	if err != nil {
 		return nil, fmt.Errorf("building the simulated world: %w", err)
 	}
-	b := &builder{w: w, ecs: map[string]bool{}, asg: map[string]bool{}, alarms: map[string]bool{}, globals: map[string]bool{},
-		arc: map[string]map[string]map[string]bool{}, hc: map[string]bool{}}
+	b := &builder{w: w, ecs: map[string]bool{}, asg: map[string]bool{}, eks: map[string]bool{}, alarms: map[string]bool{}, globals: map[string]bool{},
+		arc: map[string]map[string]map[string]bool{}, stops: map[string]bool{}}
+	// STOP signals first: their endpoints own the verifyUrl an http-check
+	// step may probe as well.
+	for _, p := range plans {
+		if err := b.stopSignals(p); err != nil {
+			return nil, fmt.Errorf("building the simulated world for plan %s: %w", p.Metadata.Name, err)
+		}
+	}
 	for _, p := range plans {
 		if err := b.plan(p); err != nil {
 			return nil, fmt.Errorf("building the simulated world for plan %s: %w", p.Metadata.Name, err)
@@ -68,10 +91,10 @@ func WorldFromPlan(o WorldOptions, plans ...*plan.Plan) (*sim.World, error) {
 	if err := b.flushARC(); err != nil {
 		return nil, err
 	}
-	for _, p := range plans {
-		if err := b.healthChecks(p); err != nil {
-			return nil, fmt.Errorf("building the simulated world for plan %s: %w", p.Metadata.Name, err)
-		}
+	// Event source mappings and write fences (SSM parameters, DynamoDB
+	// items), as the drill has them.
+	if err := w.AddPlanResources(plans...); err != nil {
+		return nil, fmt.Errorf("building the simulated world: %w", err)
 	}
 	role := o.ExecutionRole
 	if role == "" {
@@ -100,10 +123,11 @@ type builder struct {
 	w       *sim.World
 	ecs     map[string]bool
 	asg     map[string]bool
+	eks     map[string]bool
 	alarms  map[string]bool
 	globals map[string]bool
 	arc     map[string]map[string]map[string]bool // cluster -> panel -> control -> on
-	hc      map[string]bool
+	stops   map[string]bool                       // bucket/key of STOP flags set up
 }
 
 // arnPart returns the part of an ARN's resource after prefix ("cluster/").
@@ -136,6 +160,31 @@ func (b *builder) plan(p *plan.Plan) error {
 				if err := b.asgGroup(source, cfg.Source.Name, 10); err != nil {
 					return err
 				}
+			}
+		case *plan.EKSScale:
+			if err := b.nodegroup(target, cfg.Target, 2); err != nil {
+				return err
+			}
+			if source != "" {
+				if err := b.nodegroup(source, cfg.Source, 10); err != nil {
+					return err
+				}
+			}
+		case *plan.HTTPCheck:
+			region := cfg.Region
+			if region == "" {
+				region = target
+			}
+			if err := ignoreDup(b.w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: region})); err != nil {
+				return err
+			}
+		case *plan.Lambda:
+			if err := ignoreDup(b.w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) { return []byte("{}"), nil })); err != nil {
+				return err
+			}
+		case *plan.Route53Record:
+			if err := b.records(cfg, target, source); err != nil {
+				return err
 			}
 		case *plan.AuroraGlobal:
 			if err := b.global(cfg, source); err != nil {
@@ -184,6 +233,56 @@ func (b *builder) ecsService(region string, s plan.ECSService, desired int32) er
 	}
 	b.ecs[k] = true
 	return b.w.AddECSService(sim.ECSServiceSpec{Region: region, Cluster: cl, Service: s.Service, Desired: desired, PeakTasks: 10})
+}
+
+func (b *builder) nodegroup(region string, d plan.EKSDeployment, desired int32) error {
+	cl := arnPart(d.Cluster, "cluster")
+	k := region + "/" + cl + "/" + d.Deployment
+	if b.eks[k] {
+		return nil
+	}
+	b.eks[k] = true
+	return b.w.AddNodegroup(sim.NodegroupSpec{Region: region, Cluster: cl, Name: d.Deployment, Min: 0, Max: 40, Desired: desired})
+}
+
+// records adds the hosted zone and the weighted records a route53-record
+// step changes: the source's at weight 100, the others at 0 (the drill
+// models the same records).
+func (b *builder) records(cfg *plan.Route53Record, target, source string) error {
+	if err := ignoreDup(b.w.AddHostedZone(cfg.HostedZoneID, "example.com.")); err != nil {
+		return err
+	}
+	for _, rc := range cfg.Records {
+		region := ""
+		switch {
+		case strings.Contains(rc.SetIdentifier, target):
+			region = target
+		case source != "" && strings.Contains(rc.SetIdentifier, source):
+			region = source
+		}
+		weight := int64(0)
+		if region != "" && region == source {
+			weight = 100
+		}
+		typ := rc.Type
+		if typ == "" {
+			typ = "A"
+		}
+		if err := ignoreDup(b.w.AddRecord(cfg.HostedZoneID, sim.RecordSpec{Name: rc.Name, Type: r53types.RRType(typ), SetIdentifier: rc.SetIdentifier,
+			Weight: aws.Int64(weight), Region: region})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ignoreDup treats "already exists" as success: the world may hold the
+// resource from an earlier plan or step.
+func ignoreDup(err error) error {
+	if errors.Is(err, sim.ErrDuplicate) {
+		return nil
+	}
+	return err
 }
 
 func (b *builder) asgGroup(region, name string, desired int32) error {
@@ -242,25 +341,66 @@ func (b *builder) flushARC() error {
 	return nil
 }
 
-func (b *builder) healthChecks(p *plan.Plan) error {
+// stopSignals sets up the STOP pattern (sim.AddStopSignal) for every
+// stop-signal flag the plan names: the flag bucket in the signal Region
+// replicated to the primary, the primary's health endpoint at verifyUrl
+// answering 503 while the flag is there, and the Route 53 HTTPS health
+// check on it. A plan's publish and withdraw steps name the same flag;
+// their settings are merged (the first health check and URL win) so the
+// flag is set up once. The drill adds the same spec, which is a no-op.
+func (b *builder) stopSignals(p *plan.Plan) error {
+	specs := map[string]*sim.StopSignalSpec{}
+	var order []string
 	for _, ref := range p.Steps() {
 		cfg, ok := ref.Step.With.(*plan.StopSignal)
-		if !ok || cfg.HealthCheckID == "" || b.hc[cfg.HealthCheckID] {
+		if !ok {
 			continue
 		}
-		b.hc[cfg.HealthCheckID] = true
-		src := p.SourceRegion(cfg.Region)
-		if src == "" {
-			src = cfg.Region
+		target, source := p.StepRegions(ref.Workflow)
+		region := cfg.Region
+		if region == "" {
+			region = target
 		}
-		if err := b.w.AddHealthCheck(sim.HealthCheckSpec{ID: cfg.HealthCheckID, Type: sim.HealthCheckEndpoint, Region: src}); err != nil {
-			return err
+		// The primary is the Region whose health endpoint reads the flag:
+		// the workflow's source when the standby takes over, its target
+		// when the flag is withdrawn from the standby's side (failback).
+		primary := source
+		if primary == "" || primary == region {
+			primary = target
+		}
+		if primary == region {
+			primary = p.Spec.Primary
+		}
+		k := cfg.Bucket + "/" + cfg.Key
+		sp := specs[k]
+		if sp == nil {
+			sp = &sim.StopSignalSpec{Bucket: cfg.Bucket, Key: cfg.Key, Region: region, PrimaryRegion: primary}
+			specs[k] = sp
+			order = append(order, k)
+		}
+		if sp.HealthCheckID == "" {
+			sp.HealthCheckID = cfg.HealthCheckID
+		}
+		if sp.URL == "" {
+			sp.URL = cfg.VerifyURL
+		}
+	}
+	for _, k := range order {
+		sp := specs[k]
+		if b.stops[k] {
+			continue
+		}
+		b.stops[k] = true
+		if err := b.w.AddStopSignal(*sp); err != nil && !errors.Is(err, sim.ErrDuplicate) {
+			return fmt.Errorf("setting up the STOP signal s3://%s: %w", k, err)
 		}
 	}
 	return nil
 }
 
-// SimClients serves Clients, ARCDirectory and Quotas from a simulated world.
+// SimClients serves Clients, ARCDirectory and Quotas from a simulated
+// world. Its clients are the world's own (sim.World.Clients); it adds the
+// ARC directory and the capacity headroom the simulator models.
 type SimClients struct {
 	W *sim.World
 }
@@ -272,37 +412,35 @@ var (
 )
 
 // RDS implements Clients.
-func (c SimClients) RDS(region string) awsapi.RDS { return c.W.RDS(region) }
+func (c SimClients) RDS(region string) awsapi.RDS { return c.W.Clients().RDS(region) }
 
 // ECS implements Clients.
-func (c SimClients) ECS(region string) awsapi.ECS { return c.W.ECS(region) }
+func (c SimClients) ECS(region string) awsapi.ECS { return c.W.Clients().ECS(region) }
 
 // AutoScaling implements Clients.
-func (c SimClients) AutoScaling(region string) awsapi.AutoScaling { return c.W.AutoScaling(region) }
+func (c SimClients) AutoScaling(region string) awsapi.AutoScaling {
+	return c.W.Clients().AutoScaling(region)
+}
 
 // CloudWatch implements Clients.
-func (c SimClients) CloudWatch(region string) awsapi.CloudWatch { return c.W.CloudWatch(region) }
+func (c SimClients) CloudWatch(region string) awsapi.CloudWatch {
+	return c.W.Clients().CloudWatch(region)
+}
 
 // SecretsManager implements Clients.
 func (c SimClients) SecretsManager(region string) awsapi.SecretsManager {
-	return c.W.SecretsManager(region)
+	return c.W.Clients().SecretsManager(region)
 }
 
 // Route53 implements Clients.
-func (c SimClients) Route53() awsapi.Route53 { return c.W.Route53() }
+func (c SimClients) Route53() awsapi.Route53 { return c.W.Clients().Route53() }
 
 // IAM implements Clients.
-func (c SimClients) IAM() awsapi.IAM { return c.W.IAM() }
+func (c SimClients) IAM() awsapi.IAM { return c.W.Clients().IAM() }
 
-// ARC implements Clients: the world's client for the endpoint, or a client
-// whose calls fail when the endpoint is unknown.
-func (c SimClients) ARC(ep awsapi.ARCEndpoint) awsapi.ARC {
-	cl, err := c.W.ARCByURL(ep.URL)
-	if err != nil {
-		return failingARC{err: err}
-	}
-	return cl
-}
+// ARC implements Clients: the world's client for the endpoint; an unknown
+// endpoint yields a client whose calls fail like a refused connection.
+func (c SimClients) ARC(ep awsapi.ARCEndpoint) awsapi.ARC { return c.W.Clients().ARC(ep) }
 
 // Endpoints implements ARCDirectory with the world's cluster endpoints.
 func (c SimClients) Endpoints(_ context.Context, clusterARN string) ([]awsapi.ARCEndpoint, error) {
@@ -326,21 +464,6 @@ func (c SimClients) Headroom(_ context.Context, region, service string) (int, er
 		}
 	}
 	return pct, nil
-}
-
-type failingARC struct{ err error }
-
-func (f failingARC) GetRoutingControlState(context.Context, *route53recoverycluster.GetRoutingControlStateInput, ...func(*route53recoverycluster.Options)) (*route53recoverycluster.GetRoutingControlStateOutput, error) {
-	return nil, f.err
-}
-func (f failingARC) UpdateRoutingControlState(context.Context, *route53recoverycluster.UpdateRoutingControlStateInput, ...func(*route53recoverycluster.Options)) (*route53recoverycluster.UpdateRoutingControlStateOutput, error) {
-	return nil, f.err
-}
-func (f failingARC) UpdateRoutingControlStates(context.Context, *route53recoverycluster.UpdateRoutingControlStatesInput, ...func(*route53recoverycluster.Options)) (*route53recoverycluster.UpdateRoutingControlStatesOutput, error) {
-	return nil, f.err
-}
-func (f failingARC) ListRoutingControls(context.Context, *route53recoverycluster.ListRoutingControlsInput, ...func(*route53recoverycluster.Options)) (*route53recoverycluster.ListRoutingControlsOutput, error) {
-	return nil, f.err
 }
 
 // StaticVersions is a Versions that reports the same deployed version of

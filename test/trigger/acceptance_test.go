@@ -158,9 +158,7 @@ func TestMissingSecretIsNotReady(t *testing.T) {
 }
 
 func TestReplicationLagNotifiesAndBlocksAutomaticFailover(t *testing.T) {
-	p := loadPlan(t, payments,
-		"payments-aurora-replication-lag", "payments-db-replication-lag",
-		"action: failover-with-approval", "action: failover")
+	p := loadPlan(t, payments, "action: failover-with-approval", "action: failover")
 	if p.Spec.Triggers[0].Action != plan.ActionFailover {
 		t.Fatalf("test plan: trigger 0 action = %s", p.Spec.Triggers[0].Action)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/switchyard-dev/switchyard/shared/sim"
 	"github.com/switchyard-dev/switchyard/shared/store/memory"
 	"github.com/switchyard-dev/switchyard/shared/trigger"
+	"github.com/switchyard-dev/switchyard/shared/trigger/localstart"
 )
 
 // worldStart is when the simulated world (and its alarms' states) begins:
@@ -51,6 +52,7 @@ type env struct {
 	world    *sim.World
 	h        *trigger.Handler
 	starter  *trigger.MemoryStarter
+	local    *localstart.Starter // with envOptions.runtime
 	notifier *trigger.RecordingNotifier
 	store    *memory.Store
 	// hold keeps virtual time still while the test itself acts: time
@@ -64,6 +66,9 @@ type env struct {
 type envOptions struct {
 	secrets []string // readiness looks for these (default readiness.DefaultSecrets)
 	faults  []string // injected at worldStart
+	// runtime starts executions on the local runtime (env.local) instead
+	// of the in-memory starter.
+	runtime bool
 }
 
 func newEnv(t *testing.T, p *plan.Plan, o envOptions) *env {
@@ -89,6 +94,14 @@ func newEnv(t *testing.T, p *plan.Plan, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, clk: clk, hold: clk.Hold(), world: w, starter: &trigger.MemoryStarter{}, notifier: &trigger.RecordingNotifier{}, store: memory.New(clk)}
+	var starter trigger.Starter = e.starter
+	if o.runtime {
+		e.local, err = localstart.New(localstart.Config{Clock: clk, World: w, Plans: []*plan.Plan{p}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		starter = e.local
+	}
 	waker := trigger.NewClockWaker(t.Context(), clk, func(d trigger.Decision, err error) {
 		if err != nil {
 			t.Errorf("recheck: %v", err)
@@ -96,7 +109,7 @@ func newEnv(t *testing.T, p *plan.Plan, o envOptions) *env {
 		e.note(d)
 	})
 	h, err := trigger.New(trigger.Options{Plans: readiness.StaticPlans{p}, Store: e.store, Readiness: ev, Notifier: e.notifier,
-		Starter: e.starter, Alarms: trigger.CloudWatchAlarms{CloudWatch: func(r string) awsapi.CloudWatch { return w.CloudWatch(r) }},
+		Starter: starter, Alarms: trigger.CloudWatchAlarms{CloudWatch: func(r string) awsapi.CloudWatch { return w.CloudWatch(r) }},
 		Waker: waker, Clock: clk, Region: "us-west-2", Account: "123456789012",
 		Events: readiness.PublisherFunc(func(_ context.Context, b []byte) error {
 			e.mu.Lock()

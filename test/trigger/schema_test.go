@@ -17,7 +17,7 @@ func TestDecisionEventsMatchSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, loadPlan(t, payments, "action: failover-with-approval", "action: failover", "payments-aurora-replication-lag", "payments-db-replication-lag"),
+	e := newEnv(t, loadPlan(t, payments, "action: failover-with-approval", "action: failover"),
 		envOptions{faults: []string{"lag-spike:cluster=payments-global,seconds=45,hold=7200"}})
 	e.until(t0)
 	e.deliver(sample(t, alarmUp, "", time.Time{}))

@@ -7,7 +7,9 @@ import (
 	"context"
 
 	"github.com/switchyard-dev/switchyard/shared/blocks"
+	"github.com/switchyard-dev/switchyard/shared/clock"
 	"github.com/switchyard-dev/switchyard/shared/readiness"
+	"github.com/switchyard-dev/switchyard/shared/sim"
 )
 
 // Checkers adapts a blocks.Registry (blocks.NewRegistry) to
@@ -43,4 +45,14 @@ func (c checker) CheckStep(ctx context.Context, req readiness.StepRequest) ([]re
 		out[i] = readiness.Finding{Severity: readiness.NormalizeSeverity(f.Severity), Check: f.Check, Resource: f.Resource, Message: f.Message}
 	}
 	return out, nil
+}
+
+// ForWorld returns the checkers of the execution blocks running against a
+// simulated world: blocks.NewRegistry over w.Clients() on clk, with the
+// world's HTTP endpoints (stop-signal, http-check) and its ARC cluster
+// directory, plus opts (later options win). Write fences go through the
+// world's SSM and DynamoDB, as in AWS.
+func ForWorld(w *sim.World, clk clock.Clock, opts ...blocks.Option) Checkers {
+	all := append([]blocks.Option{blocks.WithHTTPClient(w.HTTP()), blocks.WithARCDirectory(readiness.SimClients{W: w})}, opts...)
+	return Checkers{Registry: blocks.NewRegistry(w.Clients(), clk, all...)}
 }
