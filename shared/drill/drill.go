@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchyard-dev/switchyard/shared/awsevent"
 	"github.com/switchyard-dev/switchyard/shared/clock"
+	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 	"github.com/switchyard-dev/switchyard/shared/readiness"
 	"github.com/switchyard-dev/switchyard/shared/sim"
@@ -155,12 +156,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("--speed %v: must be positive (0 runs as fast as possible)", o.Speed)
 	}
 	targets := map[string]string{}
+	flows := map[string]*plan.Workflow{}
 	for _, p := range plans {
 		t, err := targetFor(p, o.Target)
 		if err != nil {
 			return nil, err
 		}
-		targets[p.Metadata.Name] = t
+		w, err := executor.ResolveWorkflow(p, t, "")
+		if err != nil {
+			return nil, fmt.Errorf("plan %s: %w", p.Metadata.Name, err)
+		}
+		targets[p.Metadata.Name], flows[p.Metadata.Name] = t, w
 	}
 	faults := make([]sim.Fault, 0, len(o.Faults))
 	for _, spec := range o.Faults {
@@ -187,29 +193,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := addTraffic(world, plans, targets); err != nil {
+	if err := addTraffic(world, plans, flows); err != nil {
 		return nil, fmt.Errorf("modelling traffic for the drill: %w", err)
+	}
+	// The event source mappings and write-fence flags the plans' steps
+	// change, so those steps change something real.
+	if err := world.AddPlanResources(o.Plans...); err != nil {
+		return nil, fmt.Errorf("adding the plans' event source mappings and fences to the world: %w", err)
 	}
 	if o.Setup != nil {
 		if err := o.Setup(world); err != nil {
 			return nil, fmt.Errorf("setting up the world: %w", err)
 		}
 	}
-	d := &driller{o: o, clk: clk, world: world, pr: &progress{w: o.Progress, origin: start}, router: &eventRouter{}, engines: map[string]engine{}}
+	d := &driller{o: o, clk: clk, world: world, pr: &progress{w: o.Progress, origin: start}, router: &eventRouter{}, engines: map[string]engine{}, flows: flows}
 	d.obs = newObservedStore(memory.New(clk), clk)
 	d.obs.onStep = d.stepChanged
 	d.stages = map[string]string{}
 	for _, p := range plans {
-		if wf := p.Workflow(plan.Activate, targets[p.Metadata.Name]); wf != nil {
-			for _, st := range wf.Stages {
-				for _, step := range st.Steps {
-					d.stages[p.Metadata.Name+"/"+step.Name] = st.Name
-				}
+		for _, st := range flows[p.Metadata.Name].Stages {
+			for _, step := range st.Steps {
+				d.stages[p.Metadata.Name+"/"+step.Name] = st.Name
 			}
 		}
 	}
-	d.peaks = recordPeaks(ctx, world, plans, targets)
-	d.fences = &fenceFlags{w: world}
+	d.peaks = recordPeaks(ctx, world, plans, flows)
 	world.Subscribe(d.router.deliver)
 	if !o.NoTrigger {
 		tp, err := newTriggerPath(ctx, d, plans)
@@ -322,7 +330,8 @@ type driller struct {
 	engines map[string]engine
 	runs    int
 	peaks   recordedPeaks
-	fences  *fenceFlags
+	// flows is the workflow each plan runs (executor.ResolveWorkflow).
+	flows map[string]*plan.Workflow
 	// stages maps plan/step to its stage name; plan is the plan running.
 	stages map[string]string
 	plan   string
@@ -352,7 +361,7 @@ func (d *driller) stepChanged(c StepChange) {
 // invariant is checked only then (in a dependency group a plan may move the
 // database before another moves the traffic).
 func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faults []sim.Fault, last bool) (*Result, error) {
-	w := p.Workflow(plan.Activate, target)
+	w := d.flows[p.Metadata.Name]
 	_, source := p.StepRegions(w)
 	trig, hold := triggerFor(p, target)
 	// One control plane per target Region, shared by the plans of a group
@@ -361,7 +370,7 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 	if eng == nil {
 		var err error
 		eng, err = newEngine(engineConfig{Clock: d.clk, Store: d.obs, World: d.world, Plans: d.o.Plans, Definitions: d.o.Definitions,
-			Region: target, Notify: d.asked, Router: d.router, Peaks: d.peaks, Fences: d.fences, Duplicate: d.o.DuplicateDeliveries})
+			Region: target, Notify: d.asked, Router: d.router, Peaks: d.peaks, Duplicate: d.o.DuplicateDeliveries})
 		if err != nil {
 			return nil, err
 		}
@@ -373,7 +382,7 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 	d.runs++
 	name := fmt.Sprintf("drill-%s-%d", p.Metadata.Name, d.runs)
 	d.mu.Unlock()
-	r := &Result{Plan: p.Metadata.Name, Target: target, Source: source, Mode: d.o.Mode, FinalMode: d.o.Mode,
+	r := &Result{Plan: p.Metadata.Name, Workflow: w.Name, Target: target, Source: source, Mode: d.o.Mode, FinalMode: d.o.Mode,
 		RTOObjectiveSeconds: seconds(time.Duration(p.Spec.Objectives.RTO)),
 		RPOObjectiveSeconds: seconds(time.Duration(p.Spec.Objectives.RPO)),
 		Faults:              []string{}, Approvals: []ApprovalResult{}, Steps: []StepResult{}, CriticalPath: []PathSegment{}}
@@ -521,9 +530,9 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 		end = d.clk.Now()
 	}
 	d.pr.linef(end, "end    %s %s", r.ExecutionID, r.Status)
-	exclusive := p.Spec.Approach != plan.ActiveActive
+	exclusive := Exclusive(p, w)
 	if r.Status == string(store.ExecutionSucceeded) && movesTrafficIn(w) {
-		d.settle(ctx, p, target, exclusive, alarmAt)
+		d.settle(ctx, p, w, target, exclusive, alarmAt)
 	}
 	if err := d.measure(ctx, r, p, w, trig, hold, snap, exclusive, last); err != nil {
 		return nil, err
@@ -544,15 +553,25 @@ const SettleLimit = 10 * time.Minute
 // time itself comes from the simulator's record, not from this poll.
 const settlePoll = 5 * time.Second
 
+// Exclusive reports whether running w must leave every client in its
+// target Region: always for an active-passive plan, and for the deactivate
+// workflow of an active-active plan ("move all traffic to the target":
+// traffic starts in both Regions and ends only in the target). An
+// active-active activate workflow puts a Region back into service, so the
+// target serving at all is enough.
+func Exclusive(p *plan.Plan, w *plan.Workflow) bool {
+	return p.Spec.Approach != plan.ActiveActive || w.Kind == plan.Deactivate
+}
+
 // settle lets AWS time run (on the clock) until target serves traffic or
 // SettleLimit passes.
-func (d *driller) settle(ctx context.Context, p *plan.Plan, target string, exclusive bool, origin time.Time) {
+func (d *driller) settle(ctx context.Context, p *plan.Plan, w *plan.Workflow, target string, exclusive bool, origin time.Time) {
 	done := make(chan struct{})
 	d.clk.Go(func() {
 		defer close(done)
 		deadline := d.clk.Now().Add(SettleLimit)
 		for d.clk.Now().Before(deadline) {
-			if at, ok := d.servedAt(p, target, exclusive, origin); ok {
+			if at, ok := d.servedAt(w, target, exclusive, origin); ok {
 				d.pr.linef(at, "served traffic served from %s", target)
 				return
 			}
@@ -567,8 +586,8 @@ func (d *driller) settle(ctx context.Context, p *plan.Plan, target string, exclu
 
 // servedAt reports when target started serving the application's traffic,
 // as the simulator records it: clients are sent to target and its
-// application is healthy (sim.World.ServedSince). With exclusive (an
-// active-passive plan) every client must go to target, and the time is when
+// application is healthy (sim.World.ServedSince). With exclusive (see
+// Exclusive) every client must go to target, and the time is when
 // the last one moved. ok is false while that is not the case.
 func servedAt(w *sim.World, target string, exclusive bool) (time.Time, bool) {
 	tr := w.Traffic()
@@ -585,31 +604,43 @@ func servedAt(w *sim.World, target string, exclusive bool) (time.Time, bool) {
 	return since, true
 }
 
-// servedAt is servedAt for plan p: when p moves an Aurora global database,
-// the target serves only once it can also write, i.e. from the end of the
-// switchover or failover into it recorded since origin (writes were not
-// possible before: reads alone are not a recovery).
-func (d *driller) servedAt(p *plan.Plan, target string, exclusive bool, origin time.Time) (time.Time, bool) {
+// servedAt is servedAt for workflow w: when w moves an Aurora global
+// database, the target serves only once it can also write, i.e. from the
+// end of the switchover or failover into it recorded since origin (writes
+// were not possible before: reads alone are not a recovery).
+func (d *driller) servedAt(w *plan.Workflow, target string, exclusive bool, origin time.Time) (time.Time, bool) {
 	at, ok := servedAt(d.world, target, exclusive)
 	if !ok {
 		return at, false
 	}
-	for _, ref := range p.Steps() {
-		cfg, isDB := ref.Step.With.(*plan.AuroraGlobal)
-		if !isDB || ref.Workflow.Kind != plan.Activate || ref.Workflow.Region != target {
-			continue
-		}
-		id := arnTail(cfg.GlobalCluster, "global-cluster")
-		if w, known := d.world.Writer(id); !known || w != target || !slices.Contains(d.world.Writers(), target) {
-			return time.Time{}, false
-		}
-		for _, op := range d.world.GlobalOps(id) {
-			if op.Outcome == "completed" && op.ToRegion == target && !op.StartedAt.Before(origin) {
-				at = latest(at, op.EndedAt)
+	for _, st := range w.Stages {
+		for _, step := range st.Steps {
+			cfg, isDB := step.With.(*plan.AuroraGlobal)
+			if !isDB {
+				continue
+			}
+			if !d.wrote(cfg, target, origin, &at) {
+				return time.Time{}, false
 			}
 		}
 	}
 	return at, true
+}
+
+// wrote reports whether the global database of cfg has its writer in
+// target, and moves at to the end of the switchover or failover into
+// target recorded since origin.
+func (d *driller) wrote(cfg *plan.AuroraGlobal, target string, origin time.Time, at *time.Time) bool {
+	id := arnTail(cfg.GlobalCluster, "global-cluster")
+	if w, known := d.world.Writer(id); !known || w != target || !slices.Contains(d.world.Writers(), target) {
+		return false
+	}
+	for _, op := range d.world.GlobalOps(id) {
+		if op.Outcome == "completed" && op.ToRegion == target && !op.StartedAt.Before(origin) {
+			*at = latest(*at, op.EndedAt)
+		}
+	}
+	return true
 }
 
 // movesTrafficIn reports whether a workflow has a traffic-moving step.
@@ -666,7 +697,7 @@ func (d *driller) measure(ctx context.Context, r *Result, p *plan.Plan, w *plan.
 	}
 
 	// Where the world ended up.
-	if at, ok := d.servedAt(p, r.Target, exclusive, r.AlarmAt); ok {
+	if at, ok := d.servedAt(w, r.Target, exclusive, r.AlarmAt); ok {
 		r.Served, r.ServedAt = true, at
 		r.RTOSeconds = max(0, seconds(at.Sub(r.AlarmAt))) // 0: already served when the drill began
 	}
@@ -687,6 +718,12 @@ func (d *driller) measure(ctx context.Context, r *Result, p *plan.Plan, w *plan.
 			rec, ran := byName[step.Name]
 			if ran {
 				sr.Status, sr.Attempts, sr.Error, sr.Output = string(rec.Status), rec.Attempt, rec.Error, rec.Output
+				// A step that ended FAILED or TIMED_OUT in a run that
+				// succeeded was continued past (onFailure: continue).
+				if r.Status == string(store.ExecutionSucceeded) && (rec.Status == store.StepFailed || rec.Status == store.StepTimedOut) {
+					sr.Continued = true
+					r.FailedContinued = append(r.FailedContinued, step.Name)
+				}
 				sr.StartedAt, sr.EndedAt = rec.StartedAt, rec.EndedAt
 				if f, ok := first[step.Name]; ok {
 					sr.StartedAt = f
@@ -697,7 +734,7 @@ func (d *driller) measure(ctx context.Context, r *Result, p *plan.Plan, w *plan.
 			if ran {
 				pst.LastAttemptAt = rec.StartedAt
 			}
-			pst.Inherent = d.inherent(p, step, r, approvals, snap)
+			pst.Inherent = d.inherent(p, w, step, r, approvals, snap)
 			ps.Steps = append(ps.Steps, pst)
 		}
 		stages = append(stages, ps)
@@ -723,8 +760,22 @@ func (d *driller) measure(ctx context.Context, r *Result, p *plan.Plan, w *plan.
 	if inv.Traffic == nil {
 		inv.Traffic = []string{}
 	}
-	if hasGlobalDB(p) && len(inv.Writers) != 1 {
-		inv.Problems = append(inv.Problems, fmt.Sprintf("%d writer Regions (%s), want exactly one", len(inv.Writers), strings.Join(inv.Writers, ", ")))
+	switch {
+	case hasGlobalDB(p):
+		inv.WritersFrom = "aurora-global"
+		if len(inv.Writers) != 1 {
+			inv.Problems = append(inv.Problems, fmt.Sprintf("%d writer Regions (%s), want exactly one", len(inv.Writers), strings.Join(inv.Writers, ", ")))
+		}
+	case p.Spec.Approach == plan.ActiveActive && exclusive:
+		// Multi-Region tables (DynamoDB global tables) take writes in every
+		// Region that serves: "one writer" means all traffic, hence all
+		// writes, in one Region, the target, once the Region left is out.
+		inv.WritersFrom = "traffic"
+		inv.Writers = slices.Clone(inv.Traffic)
+		if r.Status == string(store.ExecutionSucceeded) && !slices.Equal(inv.Traffic, []string{r.Target}) {
+			inv.Problems = append(inv.Problems, fmt.Sprintf("traffic (and so writes) goes to %s, want only %s after taking %s out of service",
+				strings.Join(inv.Traffic, ", "), r.Target, r.Source))
+		}
 	}
 	if last && len(inv.Writers) == 1 && len(inv.Traffic) > 0 && !slices.Equal(inv.Traffic, inv.Writers) {
 		inv.Problems = append(inv.Problems, fmt.Sprintf("traffic goes to %s but the writer is in %s", strings.Join(inv.Traffic, ", "), inv.Writers[0]))

@@ -225,3 +225,51 @@ func TestRenderHTML(t *testing.T) {
 		t.Error("step name not escaped")
 	}
 }
+
+const activeActive = `apiVersion: switchyard.dev/v1
+kind: RecoveryPlan
+metadata: {name: shop, owner: o@example.com, version: "1"}
+spec:
+  approach: active-active
+  regions: [us-east-1, eu-west-1]
+  objectives: {rto: 5m, rpo: 5s}
+  triggers:
+    - name: use1-errors
+      conditions: [{alarm: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:use1-5xx", state: red, for: 5m}]
+      action: failover
+      target: eu-west-1
+  workflows:
+    - {name: out-use1, kind: deactivate, region: us-east-1, stages: [{name: s, steps: [{name: a, block: http-check, with: {url: "https://a.example.com"}}]}]}
+    - {name: in-use1, kind: activate, region: us-east-1, stages: [{name: s, steps: [{name: a, block: http-check, with: {url: "https://a.example.com"}}]}]}
+`
+
+// TestActiveActiveTargets: an active-active plan's drill target is one a
+// workflow moves traffic into (the trigger's, by default); its deactivate
+// workflow must leave every client in the target, its activate workflow
+// only needs the target serving.
+func TestActiveActiveTargets(t *testing.T) {
+	ps, err := plan.Parse("shop.yaml", []byte(activeActive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ps[0]
+	if tgt, err := targetFor(p, ""); err != nil || tgt != "eu-west-1" {
+		t.Errorf("default target = %q, %v; want the trigger's eu-west-1", tgt, err)
+	}
+	if tgt, err := targetFor(p, "us-east-1"); err != nil || tgt != "us-east-1" {
+		t.Errorf("--target us-east-1 = %q, %v; want it (its activate workflow)", tgt, err)
+	}
+	if _, err := targetFor(p, "us-west-2"); err == nil || !strings.Contains(err.Error(), "no workflow that moves traffic into --target us-west-2 (it can fail over to: us-east-1, eu-west-1)") {
+		t.Errorf("--target us-west-2: err = %v", err)
+	}
+	for _, tc := range []struct {
+		workflow string
+		want     bool
+	}{{"out-use1", true}, {"in-use1", false}} {
+		for i := range p.Spec.Workflows {
+			if w := &p.Spec.Workflows[i]; w.Name == tc.workflow && Exclusive(p, w) != tc.want {
+				t.Errorf("Exclusive(%s) = %v, want %v", w.Name, !tc.want, tc.want)
+			}
+		}
+	}
+}

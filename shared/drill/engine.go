@@ -52,8 +52,6 @@ type engineConfig struct {
 	Router *eventRouter
 	// Peaks are the sources' recorded peaks for the scaling blocks.
 	Peaks recordedPeaks
-	// Fences are the write-fence flags.
-	Fences *fenceFlags
 	// Duplicate delivers every Lambda invocation twice.
 	Duplicate bool
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
 	"github.com/switchyard-dev/switchyard/shared/plan"
 	"github.com/switchyard-dev/switchyard/shared/sim"
@@ -37,17 +39,25 @@ func snapshotFleets(ctx context.Context, w *sim.World, plans ...*plan.Plan) (fle
 	}
 	for _, p := range plans {
 		for _, ref := range p.Steps() {
-			cfg, ok := ref.Step.With.(*plan.ECSScale)
-			if !ok {
-				continue
-			}
 			target, _ := p.StepRegions(ref.Workflow)
-			cluster := arnTail(cfg.Target.Cluster, "cluster")
-			out, err := w.ECS(target).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{cfg.Target.Service}})
-			if err != nil || len(out.Services) == 0 {
-				continue
+			switch cfg := ref.Step.With.(type) {
+			case *plan.ECSScale:
+				cluster := arnTail(cfg.Target.Cluster, "cluster")
+				out, err := w.ECS(target).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{cfg.Target.Service}})
+				if err != nil || len(out.Services) == 0 {
+					continue
+				}
+				snap[target+"/"+cluster+"/"+cfg.Target.Service] = out.Services[0].RunningCount
+			case *plan.EKSScale:
+				// Nodes of an ACTIVE node group count as running (the
+				// block's own view).
+				cluster := arnTail(cfg.Target.Cluster, "cluster")
+				out, err := w.Clients().EKS(target).DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(cluster), NodegroupName: aws.String(cfg.Target.Deployment)})
+				if err != nil || out.Nodegroup == nil || out.Nodegroup.ScalingConfig == nil || out.Nodegroup.Status != ekstypes.NodegroupStatusActive {
+					continue
+				}
+				snap[target+"/eks/"+cluster+"/"+cfg.Target.Deployment] = aws.ToInt32(out.Nodegroup.ScalingConfig.DesiredSize)
 			}
-			snap[target+"/"+cluster+"/"+cfg.Target.Service] = out.Services[0].RunningCount
 		}
 	}
 	return snap, nil
@@ -78,9 +88,9 @@ func arnTail(arn, prefix string) string {
 //   - aurora-global: the completed switchover or failover into the target
 //     that the simulator recorded for this run (GlobalOps: StartedAt to
 //     EndedAt, i.e. to FailoverState clearing);
-//   - ecs-scale / asg-scale / eks-scale: the simulator's task start-up /
-//     instance warm-up / node warm-up time when the step asked for more than
-//     was running, else 0;
+//   - ecs-scale / eks-scale: the simulator's task start-up / node warm-up
+//     time when the step asked for more than was running before the run,
+//     else 0; asg-scale: the instance warm-up time;
 //   - aurora-scale: the simulator's instance modification time when the
 //     step had changes to wait for (it did not finish at its first look),
 //     else 0;
@@ -89,7 +99,7 @@ func arnTail(arn, prefix string) string {
 //   - anything else (fence, lambda, event-source-mapping, …): 0.
 //
 // Traffic-moving steps are measured separately (see criticalPath).
-func (d *driller) inherent(p *plan.Plan, step plan.Step, r *Result, approvals []store.Approval, before fleetSnapshot) Inherent {
+func (d *driller) inherent(p *plan.Plan, w *plan.Workflow, step plan.Step, r *Result, approvals []store.Approval, before fleetSnapshot) Inherent {
 	durs := d.world.Durations()
 	var rec *StepResult
 	for i := range r.Steps {
@@ -122,7 +132,6 @@ func (d *driller) inherent(p *plan.Plan, step plan.Step, r *Result, approvals []
 		}
 		return Inherent{Basis: "sim: no completed switchover or failover into " + r.Target}
 	case *plan.ECSScale:
-		w := p.Workflow(plan.Activate, r.Target)
 		target, _ := p.StepRegions(w)
 		key := target + "/" + arnTail(cfg.Target.Cluster, "cluster") + "/" + cfg.Target.Service
 		desired, _ := outputs["desired"].(float64)
@@ -133,6 +142,12 @@ func (d *driller) inherent(p *plan.Plan, step plan.Step, r *Result, approvals []
 	case *plan.ASGScale:
 		return Inherent{Duration: durs.InstanceWarmup, Basis: fmt.Sprintf("sim: instance warm-up %s", durs.InstanceWarmup)}
 	case *plan.EKSScale:
+		target, _ := p.StepRegions(w)
+		key := target + "/eks/" + arnTail(cfg.Target.Cluster, "cluster") + "/" + cfg.Target.Deployment
+		desired, _ := outputs["desired"].(float64)
+		if running, ok := before[key]; ok && desired <= float64(running) {
+			return Inherent{Basis: fmt.Sprintf("%d node(s) already running", running)}
+		}
 		return Inherent{Duration: durs.NodeWarmup, Basis: fmt.Sprintf("sim: node warm-up %s", durs.NodeWarmup)}
 	case *plan.AuroraScale:
 		region := arnRegion(cfg.Target, r.Target)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 )
 
@@ -71,28 +72,35 @@ func planNames(ps []*plan.Plan) []string {
 }
 
 // targetFor picks the Region to fail over to: the one asked for, else the
-// target of the plan's first failover trigger, else the Region of its only
-// activate workflow that is not the primary.
+// target of the plan's first failover trigger, else the only Region other
+// than the primary that a workflow moves traffic into. A target is one some
+// workflow moves traffic into (executor.ResolveWorkflow): an activate
+// workflow's Region, or for an active-active plan the other Region of a
+// deactivate workflow.
 func targetFor(p *plan.Plan, asked string) (string, error) {
-	var activates []string
-	for _, w := range p.Spec.Workflows {
-		if w.Kind == plan.Activate {
-			activates = append(activates, w.Region)
+	var into []string
+	for _, r := range p.Spec.Regions {
+		if _, err := executor.ResolveWorkflow(p, r, ""); err == nil {
+			into = append(into, r)
 		}
 	}
 	if asked != "" {
-		if p.Workflow(plan.Activate, asked) == nil {
-			return "", fmt.Errorf("plan %s has no activate workflow for --target %s (it can fail over to: %s)", p.Metadata.Name, asked, strings.Join(activates, ", "))
+		if _, err := executor.ResolveWorkflow(p, asked, ""); err != nil {
+			what := "activate workflow for"
+			if p.Spec.Approach == plan.ActiveActive {
+				what = "workflow that moves traffic into"
+			}
+			return "", fmt.Errorf("plan %s has no %s --target %s (it can fail over to: %s)", p.Metadata.Name, what, asked, strings.Join(into, ", "))
 		}
 		return asked, nil
 	}
 	for _, t := range p.Spec.Triggers {
-		if isFailover(t.Action) && p.Workflow(plan.Activate, t.Target) != nil {
+		if _, err := executor.ResolveWorkflow(p, t.Target, ""); err == nil && isFailover(t.Action) {
 			return t.Target, nil
 		}
 	}
 	var cands []string
-	for _, r := range activates {
+	for _, r := range into {
 		if r != p.Spec.Primary {
 			cands = append(cands, r)
 		}
@@ -100,7 +108,7 @@ func targetFor(p *plan.Plan, asked string) (string, error) {
 	if len(cands) == 1 {
 		return cands[0], nil
 	}
-	return "", fmt.Errorf("plan %s: choose a target with --target (it can fail over to: %s)", p.Metadata.Name, strings.Join(activates, ", "))
+	return "", fmt.Errorf("plan %s: choose a target with --target (it can fail over to: %s)", p.Metadata.Name, strings.Join(into, ", "))
 }
 
 func isFailover(a plan.TriggerAction) bool {

@@ -6,8 +6,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 
 	"github.com/switchyard-dev/switchyard/shared/blocks"
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -31,12 +34,14 @@ func (r recordedPeaks) SourcePeak(_ context.Context, block, step string) (int32,
 // recordPeaks reads the peak of every scaling step's source over its
 // look-back window (the metrics the blocks read: ECS Container Insights
 // RunningTaskCount, Auto Scaling GroupInServiceInstances, Container
-// Insights cluster_node_count). A step whose metrics cannot be read is left
-// out.
-func recordPeaks(ctx context.Context, w *sim.World, plans []*plan.Plan, targets map[string]string) recordedPeaks {
+// Insights cluster_node_count); where the world has no such metrics (the
+// simulator records none for EKS node groups), the source's current desired
+// size, as the blocks themselves fall back on in graceful mode. A step whose
+// source can be read neither way is left out.
+func recordPeaks(ctx context.Context, w *sim.World, plans []*plan.Plan, flows map[string]*plan.Workflow) recordedPeaks {
 	out := recordedPeaks{}
 	for _, p := range plans {
-		wf := p.Workflow(plan.Activate, targets[p.Metadata.Name])
+		wf := flows[p.Metadata.Name]
 		if wf == nil {
 			continue
 		}
@@ -68,6 +73,8 @@ func recordPeaks(ctx context.Context, w *sim.World, plans []*plan.Plan, targets 
 				}
 				if peak, ok := metricMax(ctx, w.CloudWatch(source), ns, name, dims, w.Clock().Now(), lookback); ok {
 					out[step.Block+"/"+step.Name] = int32(peak + 0.5)
+				} else if n, ok := currentSize(ctx, w, source, step.With); ok {
+					out[step.Block+"/"+step.Name] = n
 				}
 			}
 		}
@@ -105,4 +112,31 @@ func metricMax(ctx context.Context, cw *sim.CloudWatchClient, ns, name string, d
 		}
 		in.NextToken = out.NextToken
 	}
+}
+
+// currentSize is the desired size of a scaling step's source fleet.
+func currentSize(ctx context.Context, w *sim.World, region string, cfg plan.Config) (int32, bool) {
+	c := w.Clients()
+	switch cfg := cfg.(type) {
+	case *plan.ECSScale:
+		out, err := c.ECS(region).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(arnTail(cfg.Source.Cluster, "cluster")), Services: []string{cfg.Source.Service}})
+		if err == nil && len(out.Services) == 1 {
+			return out.Services[0].DesiredCount, true
+		}
+	case *plan.ASGScale:
+		group := cfg.Source.Name
+		if _, after, ok := strings.Cut(group, "autoScalingGroupName/"); ok {
+			group = after
+		}
+		out, err := c.AutoScaling(region).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{group}})
+		if err == nil && len(out.AutoScalingGroups) == 1 && out.AutoScalingGroups[0].DesiredCapacity != nil {
+			return *out.AutoScalingGroups[0].DesiredCapacity, true
+		}
+	case *plan.EKSScale:
+		out, err := c.EKS(region).DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(arnTail(cfg.Source.Cluster, "cluster")), NodegroupName: aws.String(cfg.Source.Deployment)})
+		if err == nil && out.Nodegroup != nil && out.Nodegroup.ScalingConfig != nil && out.Nodegroup.ScalingConfig.DesiredSize != nil {
+			return *out.Nodegroup.ScalingConfig.DesiredSize, true
+		}
+	}
+	return 0, false
 }

@@ -138,6 +138,9 @@ func RenderHTML(r *Result) ([]byte, error) {
 		}
 		for _, s := range run.Steps {
 			detail := s.Status
+			if s.Continued {
+				detail += " (continued: onFailure continue)"
+			}
 			if s.Attempts > 1 {
 				detail += fmt.Sprintf(", %d attempts", s.Attempts)
 			}
@@ -257,7 +260,7 @@ td code{word-break:break-all}td.out{max-width:520px}
 <h2>Steps</h2>
 {{range .Runs}}{{if gt (len $.Runs) 1}}<h3>{{.Plan}} <span class="status {{.Status}}">{{.Status}}</span> <code>{{.ExecutionID}}</code></h3>{{end}}
 <table><tr><th>stage</th><th>step</th><th>block</th><th>status</th><th>started</th><th>ended</th><th>attempts</th><th>output / error</th></tr>
-{{range .Steps}}<tr><td>{{.Stage}}</td><td>{{.Name}}</td><td>{{.Block}}</td><td>{{.Status}}</td><td>{{ts .StartedAt}}</td><td>{{ts .EndedAt}}</td><td>{{.Attempts}}</td><td class="out">{{if .Error}}{{.Error}}{{else}}<code>{{printf "%s" .Output}}</code>{{end}}</td></tr>
+{{range .Steps}}<tr><td>{{.Stage}}</td><td>{{.Name}}</td><td>{{.Block}}</td><td>{{.Status}}{{if .Continued}} (continued){{end}}</td><td>{{ts .StartedAt}}</td><td>{{ts .EndedAt}}</td><td>{{.Attempts}}</td><td class="out">{{if .Error}}{{.Error}}{{else}}<code>{{printf "%s" .Output}}</code>{{end}}</td></tr>
 {{end}}</table>
 <p>Critical path:</p><table><tr><th>segment</th><th>name</th><th>step</th><th>seconds</th><th>basis</th></tr>
 {{range .CriticalPath}}<tr><td>{{.Kind}}</td><td>{{.Name}}</td><td>{{.Step}}</td><td>{{.Seconds}}</td><td>{{.Basis}}</td></tr>

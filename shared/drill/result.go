@@ -20,6 +20,10 @@ type Result struct {
 	ExecutionArn string `json:"executionArn"`
 	// Plan is the plan drilled (for a group: the last one).
 	Plan string `json:"plan"`
+	// Workflow is the workflow the execution ran (for an active-active
+	// plan, the deactivate workflow of the Region left: see
+	// executor.ResolveWorkflow).
+	Workflow string `json:"workflow"`
 	// Target is the Region failed over to; Source the Region left.
 	Target string `json:"target"`
 	Source string `json:"source,omitempty"`
@@ -43,7 +47,8 @@ type Result struct {
 	ServedAt  time.Time `json:"servedAt,omitzero"`
 	// RTOSeconds is AlarmAt → ServedAt, where ServedAt is when the target
 	// served the application as the simulator records it: clients sent
-	// there (all of them for an active-passive plan, after the DNS TTL), its
+	// there (all of them for an active-passive plan or an active-active
+	// plan's deactivate workflow, after the DNS TTL), its
 	// application healthy and, when the plan moves an Aurora global
 	// database, the end of the switchover or failover into it (it can
 	// write). 0 when the target never served (see Served).
@@ -73,6 +78,9 @@ type Result struct {
 	ChildHistoryEventsMax int `json:"childHistoryEventsMax,omitempty"`
 	// Steps is every step of the workflow in plan order.
 	Steps []StepResult `json:"steps"`
+	// FailedContinued names the steps that failed (or timed out) under
+	// onFailure: continue in a run that succeeded without them.
+	FailedContinued []string `json:"failedContinued,omitempty"`
 	// Approvals are the approvals and operator decisions asked and how they
 	// were answered.
 	Approvals []ApprovalResult `json:"approvals"`
@@ -104,6 +112,9 @@ type StepResult struct {
 	EndedAt   time.Time `json:"endedAt,omitzero"`
 	Attempts  int       `json:"attempts"`
 	Error     string    `json:"error,omitempty"`
+	// Continued marks a step that failed (Status FAILED or TIMED_OUT) and
+	// that the run went on without (onFailure: continue): failed-continued.
+	Continued bool `json:"continued,omitempty"`
 	// Output is the block's recorded output (desired counts, writer Region,
 	// rpoSeconds, …).
 	Output json.RawMessage `json:"output,omitempty"`
@@ -125,9 +136,15 @@ type ApprovalResult struct {
 
 // Invariants are the safety properties checked after every run.
 type Invariants struct {
-	// Writers are the Regions whose Aurora writer accepts writes (exactly
-	// one expected when the plan has a global database).
-	Writers []string `json:"writers"`
+	// Writers are the Regions that take writes, exactly one expected:
+	// WritersFrom "aurora-global" when the plan moves an Aurora global
+	// database (the Regions whose writer accepts writes); "traffic" for the
+	// deactivate workflow of an active-active plan without one, whose data
+	// is in multi-Region tables (DynamoDB global tables) written wherever
+	// traffic goes: one writer means all traffic, hence all writes, in the
+	// target. Empty WritersFrom: no writer to check.
+	Writers     []string `json:"writers"`
+	WritersFrom string   `json:"writersFrom,omitempty"`
 	// Traffic is where clients are sent.
 	Traffic []string `json:"traffic"`
 	// LockReleased: the plan lock is free.

@@ -67,7 +67,6 @@ func newEngine(cfg engineConfig) (engine, error) {
 		blocks.WithHTTPClient(cfg.World.HTTP()),
 		blocks.WithARCDirectory(readiness.SimClients{W: cfg.World}),
 		blocks.WithPeakHints(cfg.Peaks),
-		blocks.WithFenceFlags(cfg.Fences),
 	)
 	rcfg := runtime.Config{
 		Clock: cfg.Clock, Store: cfg.Store, Clients: clients, Blocks: reg, Plans: cfg.Plans,

@@ -33,15 +33,14 @@ import (
 // It also adds what other steps call: application health endpoints for
 // http-check URLs (in the check's Region) and a Lambda function answering
 // {} for each lambda step. Anything already in the world is kept.
-func addTraffic(w *sim.World, plans []*plan.Plan, targets map[string]string) error {
+func addTraffic(w *sim.World, plans []*plan.Plan, flows map[string]*plan.Workflow) error {
 	appSet := false
 	for _, p := range plans {
-		target := targets[p.Metadata.Name]
-		wf := p.Workflow(plan.Activate, target)
+		wf := flows[p.Metadata.Name]
 		if wf == nil {
 			continue
 		}
-		_, source := p.StepRegions(wf)
+		target, source := p.StepRegions(wf)
 		for si := range wf.Stages {
 			for ti := range wf.Stages[si].Steps {
 				step := &wf.Stages[si].Steps[ti]

@@ -15,6 +15,7 @@ import (
 	"github.com/switchyard-dev/switchyard/shared/blocks"
 	"github.com/switchyard-dev/switchyard/shared/clock"
 	"github.com/switchyard-dev/switchyard/shared/drill"
+	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 	"github.com/switchyard-dev/switchyard/shared/sim"
 	"github.com/switchyard-dev/switchyard/shared/store"
@@ -31,8 +32,20 @@ func load(t *testing.T, file string) []*plan.Plan {
 	return ps
 }
 
-// unsupported lists the steps of the plans' activate workflows whose block
-// shared/blocks does not implement yet (its Checker reports an error
+// drilled reports whether the drill of p runs workflow w: the workflow
+// executor.ResolveWorkflow picks for the plan's default drill target.
+func drilled(t *testing.T, p *plan.Plan, w *plan.Workflow) bool {
+	t.Helper()
+	for _, target := range p.Spec.Regions {
+		if got, err := executor.ResolveWorkflow(p, target, ""); err == nil && got == w {
+			return true
+		}
+	}
+	return false
+}
+
+// unsupported lists the steps of the workflows the drill may run whose
+// block shared/blocks does not implement yet (its Checker reports an error
 // "<block>/supported"), so a case can say exactly why it cannot run.
 func unsupported(t *testing.T, plans []*plan.Plan) []string {
 	t.Helper()
@@ -46,7 +59,7 @@ func unsupported(t *testing.T, plans []*plan.Plan) []string {
 		}
 		reg := blocks.NewRegistry(w.Clients(), clock.Real{})
 		for _, ref := range p.Steps() {
-			if ref.Workflow.Kind != plan.Activate {
+			if !drilled(t, p, ref.Workflow) {
 				continue
 			}
 			c, ok := reg.Checker(ref.Step.Block)
@@ -92,7 +105,7 @@ func withoutSteps(t *testing.T, plans []*plan.Plan, drop []string) []*plan.Plan 
 			for _, st := range w.Stages {
 				var steps []plan.Step
 				for _, s := range st.Steps {
-					if !slices.ContainsFunc(drop, func(d string) bool { return strings.HasPrefix(d, p.Metadata.Name+"/"+s.Name+" ") }) || w.Kind != plan.Activate {
+					if !slices.ContainsFunc(drop, func(d string) bool { return strings.HasPrefix(d, p.Metadata.Name+"/"+s.Name+" ") }) || !drilled(t, p, w) {
 						steps = append(steps, s)
 					}
 				}
@@ -112,6 +125,9 @@ func withoutSteps(t *testing.T, plans []*plan.Plan, drop []string) []*plan.Plan 
 // checkInvariants asserts what must hold after every run: exactly one
 // writer Region (plans with an Aurora global database), traffic served where
 // the writer is, the plan lock released and every step transition audited.
+// For an active-active plan taken out of a Region (its deactivate
+// workflow; data in DynamoDB global tables, so no database writer to move)
+// one writer means all traffic, hence all writes, in the target.
 func checkInvariants(t *testing.T, r *drill.Result, plans []*plan.Plan) {
 	t.Helper()
 	inv := r.Invariants
@@ -135,6 +151,19 @@ func checkInvariants(t *testing.T, r *drill.Result, plans []*plan.Plan) {
 			t.Errorf("writers = %v, want exactly one", inv.Writers)
 		} else if len(inv.Traffic) > 0 && !slices.Equal(inv.Traffic, inv.Writers) {
 			t.Errorf("traffic goes to %v, writer is %v", inv.Traffic, inv.Writers)
+		}
+	}
+	for _, p := range plans {
+		if p.Metadata.Name != r.Plan || p.Spec.Approach != plan.ActiveActive || hasDB {
+			continue
+		}
+		w, err := executor.ResolveWorkflow(p, r.Target, "")
+		if err != nil || w.Kind != plan.Deactivate || r.Status != string(store.ExecutionSucceeded) {
+			continue
+		}
+		if inv.WritersFrom != "traffic" || !slices.Equal(inv.Writers, []string{r.Target}) || !slices.Equal(inv.Traffic, []string{r.Target}) {
+			t.Errorf("active-active %s taken out of %s: writers %v (from %q), traffic %v; want all traffic, hence all writes, only in %s",
+				p.Metadata.Name, r.Source, inv.Writers, inv.WritersFrom, inv.Traffic, r.Target)
 		}
 	}
 	for _, sub := range r.Plans {
@@ -193,8 +222,12 @@ func TestExamplePlans(t *testing.T) {
 // refuses ungraceful mode.
 func refuses(plans []*plan.Plan, target string) bool {
 	for _, p := range plans {
+		w, err := executor.ResolveWorkflow(p, target, "")
+		if err != nil {
+			continue
+		}
 		for _, ref := range p.Steps() {
-			if ref.Workflow.Kind == plan.Activate && ref.Workflow.Region == target &&
+			if ref.Workflow == w &&
 				ref.Step.Ungraceful != nil && ref.Step.Ungraceful.Behavior == plan.UngracefulBehavior("refuse") {
 				return true
 			}
@@ -360,19 +393,79 @@ func TestFaults(t *testing.T) {
 			},
 		},
 		{
+			// A server-side error (Retryable) that outlasts run-step's own
+			// Lambda-level retries (4 calls) fails the first attempt; the
+			// step's retry policy starts a second one, which succeeds.
 			name: "a step fails once then succeeds on retry", plans: payments, mode: "graceful",
-			faults: []string{"error:api=UpdateService,service=ecs,region=us-west-2,code=InvalidParameterException,count=1"},
-			check: func(t *testing.T, r *drill.Result, _ *sim.World, _ *decisions) {
-				n := 0
-				for _, name := range []string{"scale-api", "scale-workers"} {
-					s := stepOf(r, name)
-					if s.Status != string(store.StepSucceeded) {
-						t.Errorf("%s %s, want SUCCEEDED", name, s.Status)
+			faults: []string{"error:api=SwitchoverGlobalCluster,service=rds,region=us-west-2,code=InternalFailure,count=4"},
+			check: func(t *testing.T, r *drill.Result, w *sim.World, _ *decisions) {
+				for _, s := range r.Steps {
+					want := 1
+					if s.Name == "promote-aurora" {
+						want = 2
 					}
-					n += s.Attempts
+					if s.Status != string(store.StepSucceeded) || s.Attempts != want {
+						t.Errorf("%s %s after %d attempt(s), want SUCCEEDED after %d", s.Name, s.Status, s.Attempts, want)
+					}
 				}
-				if n != 3 {
-					t.Errorf("scale-api + scale-workers attempts = %d, want 3 (one of them retried once)", n)
+				if n := w.CallCount("rds", "SwitchoverGlobalCluster", "us-west-2"); n != 5 {
+					t.Errorf("SwitchoverGlobalCluster called %d times in us-west-2, want 5 (4 failed, 1 succeeded)", n)
+				}
+				if ops := w.GlobalOps("payments-global"); len(ops) != 1 || ops[0].Kind != "switchover" || ops[0].Outcome != "completed" {
+					t.Errorf("global operations = %+v, want exactly one completed switchover", ops)
+				}
+			},
+		},
+		{
+			// AccessDenied is Terminal: retrying cannot fix it. scale-workers
+			// (default retry policy, onFailure continue) is continued past
+			// at once; scale-api (its author's retry policy) is retried,
+			// then its operator is asked, with the error, and skips it.
+			name: "terminal error: failed-continued and asked with the error", plans: payments, mode: "graceful",
+			faults:  []string{"error:api=UpdateService,service=ecs,region=us-west-2,code=AccessDeniedException"},
+			answers: map[string]string{"scale-api": "skip"},
+			check: func(t *testing.T, r *drill.Result, _ *sim.World, d *decisions) {
+				workers, api := stepOf(r, "scale-workers"), stepOf(r, "scale-api")
+				if workers.Status != string(store.StepFailed) || !workers.Continued || workers.Attempts != 1 {
+					t.Errorf("scale-workers %s continued=%v after %d attempt(s), want FAILED, continued, after 1 (no retries on a Terminal error)",
+						workers.Status, workers.Continued, workers.Attempts)
+				}
+				if api.Status != string(store.StepSkipped) || api.Attempts != 4 {
+					t.Errorf("scale-api %s after %d attempt(s), want SKIPPED after 4 (its own retry policy: 3 retries)", api.Status, api.Attempts)
+				}
+				if strings.Join(r.FailedContinued, ",") != "scale-workers" {
+					t.Errorf("failedContinued = %v, want [scale-workers]", r.FailedContinued)
+				}
+				if len(d.asked) != 1 || !strings.HasPrefix(d.asked[0].Error, "Terminal: ") || !strings.Contains(d.asked[0].Error, "AccessDeniedException") {
+					t.Errorf("decisions asked = %+v, want one at scale-api showing the Terminal AccessDeniedException", d.asked)
+				}
+				if !r.Served {
+					t.Error("us-west-2 does not serve traffic")
+				}
+			},
+		},
+		{
+			// storefront is active-active: traffic starts in both Regions;
+			// the drill into eu-west-1 runs deactivate-us-east-1 from
+			// eu-west-1 and ends with all traffic (hence all writes) there.
+			name: "storefront graceful: us-east-1 taken out of service", plans: storefront, mode: "graceful",
+			check: func(t *testing.T, r *drill.Result, w *sim.World, _ *decisions) {
+				checkStorefront(t, r, w)
+				if st, err := w.EventSourceMappingState(storefrontESM); err != nil || !strings.EqualFold(st, "disabled") {
+					t.Errorf("order export mapping in us-east-1 is %q (%v), want disabled (graceful mode reaches us-east-1)", st, err)
+				}
+			},
+		},
+		{
+			name: "storefront ungraceful with us-east-1 down", plans: storefront, mode: "ungraceful",
+			faults: []string{"region-down:us-east-1"},
+			check: func(t *testing.T, r *drill.Result, w *sim.World, _ *decisions) {
+				checkStorefront(t, r, w)
+				if s := stepOf(r, "pause-order-export-use1"); s.Status != string(store.StepSkipped) {
+					t.Errorf("pause-order-export-use1 %s, want SKIPPED (ungraceful: us-east-1 is not called)", s.Status)
+				}
+				if s := stepOf(r, "scale-web-euw1"); !strings.Contains(string(s.Output), `"recorded"`) {
+					t.Errorf("scale-web-euw1 output %s: want the recorded peak (ungraceful mode never reads us-east-1)", s.Output)
 				}
 			},
 		},
@@ -443,6 +536,80 @@ func TestFaults(t *testing.T) {
 			}
 			checkInvariants(t, r, plans)
 			tt.check(t, r, world, d)
+		})
+	}
+}
+
+// storefront loads storefront.yaml (active-active, DynamoDB global tables).
+func storefront(t *testing.T) []*plan.Plan {
+	t.Helper()
+	return load(t, filepath.Join(examples, "storefront.yaml"))
+}
+
+// storefrontESM is the order-export event source mapping in us-east-1.
+const storefrontESM = "6f5e4d3c-2b1a-4098-8776-655443322110"
+
+// checkStorefront: the drill into eu-west-1 ran deactivate-us-east-1;
+// traffic was in both Regions at the alarm and ends only in eu-west-1
+// (all writes there: the write fence for us-east-1 is set); the RTO runs
+// from the alarm to the last client leaving us-east-1 and is bounded below
+// by the critical path, whose traffic tail follows the routing control.
+func checkStorefront(t *testing.T, r *drill.Result, w *sim.World) {
+	t.Helper()
+	if r.Workflow != "deactivate-us-east-1" || r.Target != "eu-west-1" || r.Source != "us-east-1" {
+		t.Errorf("ran %s into %s from %s, want deactivate-us-east-1 into eu-west-1 from us-east-1", r.Workflow, r.Target, r.Source)
+	}
+	if !r.Served || !slices.Equal(w.Traffic().Clients, []string{"eu-west-1"}) {
+		t.Errorf("served %v, clients %v: want all clients in eu-west-1", r.Served, w.Traffic().Clients)
+	}
+	if r.RTOSeconds <= 0 || r.RTOSeconds < r.CriticalPathSeconds || r.ServedAt.Sub(r.AlarmAt).Seconds() != r.RTOSeconds {
+		t.Errorf("RTO %vs (served %s after the alarm), critical path %vs: want a positive RTO from the alarm to the last client leaving us-east-1, at least the critical path",
+			r.RTOSeconds, r.ServedAt.Sub(r.AlarmAt), r.CriticalPathSeconds)
+	}
+	last := r.CriticalPath[len(r.CriticalPath)-1]
+	if last.Kind != "traffic" || last.Step != "route-away-from-us-east-1" || last.Seconds <= 0 {
+		t.Errorf("critical path ends with %+v, want the traffic tail after route-away-from-us-east-1", last)
+	}
+	on, err := w.RoutingControlOn("arn:aws:route53-recovery-control::123456789012:controlpanel/0f1e2d3c4b5a69788796a5b4c3d2e1f0/routingcontrol/a1b2c3d4e5f60718")
+	if err != nil || on {
+		t.Errorf("us-east-1 routing control on=%v (%v), want Off", on, err)
+	}
+	if s := stepOf(r, "fence-us-east-1-writes"); s.Status != string(store.StepSucceeded) || !strings.Contains(string(s.Output), `"fenced":true`) {
+		t.Errorf("fence-us-east-1-writes %s output %s, want the us-east-1 write fence set", s.Status, s.Output)
+	}
+}
+
+// TestStorefrontStartsActiveActive: before the drill acts, both Regions
+// serve (the drill's world models an active-active application), so the
+// RTO measures the move, not a Region that already served alone; in both
+// directions traffic ends only in the target, and the RTO is at least the
+// critical path (its lower bound).
+func TestStorefrontStartsActiveActive(t *testing.T) {
+	for _, tc := range []struct{ target, workflow string }{{"eu-west-1", "deactivate-us-east-1"}, {"us-east-1", "deactivate-eu-west-1"}} {
+		t.Run(tc.target, func(t *testing.T) {
+			var before []string
+			var world *sim.World
+			r, err := drill.Run(t.Context(), drill.Options{Plans: storefront(t), Target: tc.target, Progress: progressOut(t),
+				Setup: func(w *sim.World) error { world, before = w, w.Traffic().Clients; return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(before, []string{"eu-west-1", "us-east-1"}) {
+				t.Errorf("clients before the drill: %v, want both Regions", before)
+			}
+			if r.Status != string(store.ExecutionSucceeded) {
+				t.Fatalf("status %s (%s: %s)", r.Status, r.Error, r.Cause)
+			}
+			if r.Workflow != tc.workflow || !slices.Equal(world.Traffic().Clients, []string{tc.target}) {
+				t.Errorf("ran %s, clients %v; want %s and every client in %s", r.Workflow, world.Traffic().Clients, tc.workflow, tc.target)
+			}
+			if r.RTOSeconds <= 0 || r.CriticalPathSeconds <= 0 || r.RTOSeconds < r.CriticalPathSeconds {
+				t.Errorf("RTO %vs, critical path %vs: want both positive, RTO at least the critical path", r.RTOSeconds, r.CriticalPathSeconds)
+			}
+			if tc.target == "eu-west-1" {
+				checkStorefront(t, r, world)
+			}
+			checkInvariants(t, r, storefront(t))
 		})
 	}
 }
