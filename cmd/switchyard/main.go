@@ -57,7 +57,9 @@ AWS, and starts, watches and steers recovery executions.`,
 		newReadinessCmd(s),
 		newCostCmd(s),
 		newDrillCmd(s),
+		newDevCmd(s),
 	)
+	root.AddCommand(newClientCmds(s)...)
 	return root
 }
 
