@@ -68,13 +68,16 @@ func TestPlanPermissionsExamples(t *testing.T) {
 				"arn:aws:rds:us-west-2:123456789012:cluster:payments-usw2",
 			},
 		}},
-		// ledger-core refuses ungraceful mode (RPO 0): only payments may
-		// fail over with data loss.
+		// Both ledger-core (within its 1 s maxDataLoss) and payments may fail
+		// over with data loss into us-west-2.
 		{"us-west-2", sidRDSFailover, &PlanStatement{
 			Actions: []string{"rds:FailoverGlobalCluster"},
 			Resources: []string{
+				"arn:aws:rds::123456789012:global-cluster:ledger-global",
 				"arn:aws:rds::123456789012:global-cluster:payments-global",
 				"arn:aws:rds:us-east-1:123456789012:cluster:payments-use1",
+				"arn:aws:rds:us-east-2:123456789012:cluster:ledger-use2",
+				"arn:aws:rds:us-west-2:123456789012:cluster:ledger-usw2",
 				"arn:aws:rds:us-west-2:123456789012:cluster:payments-usw2",
 			},
 		}},

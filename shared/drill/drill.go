@@ -122,7 +122,29 @@ type Options struct {
 	// DuplicateDeliveries makes the runtime deliver every Lambda invocation
 	// twice (the duplicate-delivery fault), if the runtime supports it.
 	DuplicateDeliveries bool
+	// Latency is the time the AWS services themselves take (nil:
+	// DefaultLatency). On a virtual clock nothing else costs time, so without
+	// it the orchestration overhead would be measured as zero.
+	Latency *Latency
 }
+
+// Latency is the modelled service time of the control plane's own AWS calls.
+type Latency struct {
+	// Transition is a Step Functions state transition.
+	Transition time.Duration
+	// Invoke is a Lambda invocation's overhead beyond the handler's own work.
+	Invoke time.Duration
+	// APICall is every AWS API call a handler makes (the simulator's
+	// per-call latency).
+	APICall time.Duration
+}
+
+// DefaultLatency is a conservative guess, not a measurement: Step Functions
+// Standard state transitions and warm Lambda invocations take tens of
+// milliseconds, AWS control-plane API calls tens to hundreds. Drills count
+// this time in the RTO (and not in the critical path, which is the
+// orchestration-free lower bound).
+var DefaultLatency = Latency{Transition: 50 * time.Millisecond, Invoke: 30 * time.Millisecond, APICall: 50 * time.Millisecond}
 
 // Run drills the plans: it builds the simulated world from them, injects
 // the faults, and for each plan (in dependency order) raises its trigger's
@@ -193,6 +215,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	lat := DefaultLatency
+	if o.Latency != nil {
+		lat = *o.Latency
+	}
+	world.SetLatency(lat.APICall)
 	if err := addTraffic(world, plans, flows); err != nil {
 		return nil, fmt.Errorf("modelling traffic for the drill: %w", err)
 	}
@@ -206,7 +233,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("setting up the world: %w", err)
 		}
 	}
-	d := &driller{o: o, clk: clk, world: world, pr: &progress{w: o.Progress, origin: start}, router: &eventRouter{}, engines: map[string]engine{}, flows: flows}
+	d := &driller{o: o, latency: lat, clk: clk, world: world, pr: &progress{w: o.Progress, origin: start}, router: &eventRouter{}, engines: map[string]engine{}, flows: flows}
 	d.obs = newObservedStore(memory.New(clk), clk)
 	d.obs.onStep = d.stepChanged
 	d.stages = map[string]string{}
@@ -318,12 +345,13 @@ func groupResult(results []*Result, planned int) *Result {
 
 // driller holds one drill's moving parts.
 type driller struct {
-	o     Options
-	clk   clock.Clock
-	world *sim.World
-	obs   *observedStore
-	eng   engine
-	pr    *progress
+	latency Latency
+	o       Options
+	clk     clock.Clock
+	world   *sim.World
+	obs     *observedStore
+	eng     engine
+	pr      *progress
 
 	router  *eventRouter
 	trig    *triggerPath
@@ -370,7 +398,8 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 	if eng == nil {
 		var err error
 		eng, err = newEngine(engineConfig{Clock: d.clk, Store: d.obs, World: d.world, Plans: d.o.Plans, Definitions: d.o.Definitions,
-			Region: target, Notify: d.asked, Router: d.router, Peaks: d.peaks, Duplicate: d.o.DuplicateDeliveries})
+			Region: target, Notify: d.asked, Router: d.router, Peaks: d.peaks, Duplicate: d.o.DuplicateDeliveries,
+			Latency: d.latency})
 		if err != nil {
 			return nil, err
 		}

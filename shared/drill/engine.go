@@ -54,4 +54,6 @@ type engineConfig struct {
 	Peaks recordedPeaks
 	// Duplicate delivers every Lambda invocation twice.
 	Duplicate bool
+	// Latency is the modelled service time of transitions and invocations.
+	Latency Latency
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/switchyard-dev/switchyard/shared/asl"
 	"github.com/switchyard-dev/switchyard/shared/blocks"
 	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -71,7 +72,8 @@ func newEngine(cfg engineConfig) (engine, error) {
 	rcfg := runtime.Config{
 		Clock: cfg.Clock, Store: cfg.Store, Clients: clients, Blocks: reg, Plans: cfg.Plans,
 		Region: cfg.Region, DuplicateInvocations: cfg.Duplicate,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger:        slog.New(slog.DiscardHandler),
+		EngineOptions: []asl.Option{asl.WithLatency(asl.Latency{Transition: cfg.Latency.Transition, Invoke: cfg.Latency.Invoke})},
 	}
 	// The definitions built into the binary (statemachines.FS), unless a
 	// directory is given: the drill runs the same definitions that deploy.
