@@ -338,7 +338,16 @@ func groupResult(results []*Result, planned int) *Result {
 		g.ChildHistoryEventsMax = max(g.ChildHistoryEventsMax, r.ChildHistoryEventsMax)
 	}
 	g.RTOMet = g.Served && (g.RTOObjectiveSeconds == 0 || g.RTOSeconds <= g.RTOObjectiveSeconds)
-	g.RPOMet = g.RPOSeconds <= g.RPOObjectiveSeconds || g.RPOObjectiveSeconds == 0
+	// Every plan answers to its own RPO (an objective of 0s is a real one:
+	// no data loss); the group shows the largest loss against the objective
+	// of the plan that incurred it.
+	g.RPOMet = true
+	for _, r := range results {
+		g.RPOMet = g.RPOMet && r.RPOMet
+		if r.RPOSeconds == g.RPOSeconds && r.RPOSeconds > 0 {
+			g.RPOObjectiveSeconds = r.RPOObjectiveSeconds
+		}
+	}
 	g.Overhead = ratio(g.RTOSeconds, g.CriticalPathSeconds)
 	return &g
 }
@@ -736,7 +745,8 @@ func (d *driller) measure(ctx context.Context, r *Result, p *plan.Plan, w *plan.
 			r.RPOSeconds = max(r.RPOSeconds, seconds(l.Lost))
 		}
 	}
-	r.RPOMet = r.RPOSeconds <= r.RPOObjectiveSeconds || r.RPOObjectiveSeconds == 0
+	// The plan model requires an RPO; 0s means no data loss at all.
+	r.RPOMet = r.RPOSeconds <= r.RPOObjectiveSeconds
 
 	// Steps in plan order, and the critical path.
 	var stages []pathStage
