@@ -34,6 +34,9 @@ const (
 	// deliver to every Region (default examples/plans; relative paths are
 	// relative to repoRoot).
 	ContextPlans = "plans"
+	// ContextPeerReads opts into cross-Region reads of the peer tables'
+	// plan versions (Config.PeerReads).
+	ContextPeerReads = "peerReads"
 )
 
 // Defaults for the optional context keys.
@@ -61,6 +64,12 @@ type Config struct {
 	FunctionsBinDir string
 	// Prefix names stacks and named resources.
 	Prefix string
+	// PeerReads lets the readiness and trigger functions read the plan
+	// versions in the other configured Regions' tables (context peerReads=
+	// true). Off by default: then no template names another Region (beyond
+	// the plans' own resources), and readiness compares versions only where
+	// an operator runs it with access to every Region.
+	PeerReads bool
 	// PlansDir holds the plans (*.yaml, *.yml, *.json) validated at synth
 	// and delivered to every Region's table; relative to RepoRoot unless
 	// absolute. See PlansPath.
@@ -142,6 +151,15 @@ func ConfigFromContext(get func(key string) (string, bool), env func(string) str
 	}
 	if v, ok := get(ContextFunctionsBinDir); ok && v != "" {
 		cfg.FunctionsBinDir = v
+	}
+	if v, ok := get(ContextPeerReads); ok && strings.TrimSpace(v) != "" {
+		switch strings.TrimSpace(v) {
+		case "true":
+			cfg.PeerReads = true
+		case "false":
+		default:
+			errs = append(errs, fmt.Errorf("context %q: %q is not true or false", ContextPeerReads, v))
+		}
 	}
 	if v, ok := get(ContextPlans); ok && strings.TrimSpace(v) != "" {
 		cfg.PlansDir = strings.TrimSpace(v)

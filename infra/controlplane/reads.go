@@ -150,7 +150,7 @@ func grantControlPlaneReads(role awsiam.Role, a Access, rs *RegionStack, cfg Con
 		env[lambdaenv.SlackSigningSecretArn] = *rs.SigningSecret.SecretArn()
 		env[lambdaenv.SlackBotTokenArn] = *rs.BotToken.SecretArn()
 	}
-	if a.ReadPeerTables {
+	if a.ReadPeerTables && cfg.PeerReads {
 		if tables := peerTableARNs(cfg, region); len(tables) > 0 {
 			// A deliberate cross-Region READ of data, not a control-plane
 			// dependency: readiness compares the plan version item of each

@@ -180,7 +180,7 @@ func (c *stackCheck) functions(t *testing.T) {
 				t.Errorf("env %s = %v, want %q", lambdaenv.ExecutionRoleArn, env[lambdaenv.ExecutionRoleArn], wantRole)
 			}
 			wantPeers := ""
-			if a.ReadPeerTables {
+			if a.ReadPeerTables && c.s.cfg.PeerReads {
 				wantPeers = lambdaenv.FormatPeerTables(PeerTableNames(c.s.cfg, c.region))
 			}
 			if got, _ := env[lambdaenv.PeerTables].(string); got != wantPeers {
@@ -735,19 +735,30 @@ func (c *stackCheck) controlPlaneReads(t *testing.T) {
 			if got := resourcesOf("ControlPlaneSecretsDescribe"); !slices.Equal(got, secrets) {
 				t.Errorf("DescribeSecret resources = %v, want this Region's Slack secrets %v", got, secrets)
 			}
-			if got := resourcesOf("PeerPlanVersionsRead"); !slices.Equal(got, peerTableARNs(c.s.cfg, c.region)) {
-				t.Errorf("peer table resources = %v, want %v", got, peerTableARNs(c.s.cfg, c.region))
-			}
-			if a := asList(bySid["PeerPlanVersionsRead"]["Action"]); len(a) != 1 || a[0] != "dynamodb:GetItem" {
-				t.Errorf("peer table actions = %v, want only dynamodb:GetItem", a)
-			}
-			cond, _ := bySid["PeerTableKeysDecrypt"]["Condition"].(map[string]any)
-			if via := render(cond["StringEquals"]); !strings.Contains(via, "kms:ViaService") {
-				t.Errorf("peer key decrypt condition = %v, want kms:ViaService on the peers' DynamoDB", cond)
-			}
-			for _, r := range resourcesOf("PeerPlanVersionsRead") {
-				if strings.Contains(r, ":"+c.region+":") {
-					t.Errorf("peer tables include this Region's own: %s", r)
+			if !c.s.cfg.PeerReads {
+				// Default: no cross-Region read, so no template names
+				// another Region's tables or keys.
+				if _, ok := bySid["PeerPlanVersionsRead"]; ok {
+					t.Errorf("peer table read granted without the peerReads opt-in")
+				}
+				if _, ok := bySid["PeerTableKeysDecrypt"]; ok {
+					t.Errorf("peer key decrypt granted without the peerReads opt-in")
+				}
+			} else {
+				if got := resourcesOf("PeerPlanVersionsRead"); !slices.Equal(got, peerTableARNs(c.s.cfg, c.region)) {
+					t.Errorf("peer table resources = %v, want %v", got, peerTableARNs(c.s.cfg, c.region))
+				}
+				if a := asList(bySid["PeerPlanVersionsRead"]["Action"]); len(a) != 1 || a[0] != "dynamodb:GetItem" {
+					t.Errorf("peer table actions = %v, want only dynamodb:GetItem", a)
+				}
+				cond, _ := bySid["PeerTableKeysDecrypt"]["Condition"].(map[string]any)
+				if via := render(cond["StringEquals"]); !strings.Contains(via, "kms:ViaService") {
+					t.Errorf("peer key decrypt condition = %v, want kms:ViaService on the peers' DynamoDB", cond)
+				}
+				for _, r := range resourcesOf("PeerPlanVersionsRead") {
+					if strings.Contains(r, ":"+c.region+":") {
+						t.Errorf("peer tables include this Region's own: %s", r)
+					}
 				}
 			}
 		})
