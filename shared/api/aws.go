@@ -119,6 +119,7 @@ type startInput struct {
 	Reason      string `json:"reason,omitempty"`
 	StartedBy   string `json:"startedBy"`
 	ClientToken string `json:"clientToken,omitempty"`
+	Workflow    string `json:"workflow,omitempty"`
 }
 
 // Start starts execute-plan (see AWSBackend for the concurrency contract).
@@ -143,7 +144,7 @@ func (b *AWSBackend) Start(ctx context.Context, caller string, in StartInput) (E
 	if err != nil {
 		return Execution{}, false, fmt.Errorf("locking plan %s: %w", in.Plan, err)
 	}
-	input, _ := json.Marshal(startInput{Plan: in.Plan, Target: in.Target, Mode: in.Mode, Reason: in.Reason, StartedBy: caller, ClientToken: in.ClientToken})
+	input, _ := json.Marshal(startInput{Plan: in.Plan, Target: in.Target, Mode: in.Mode, Reason: in.Reason, StartedBy: caller, ClientToken: in.ClientToken, Workflow: in.Workflow})
 	_, err = b.cfg.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(b.cfg.StateMachineArn), Name: aws.String(id), Input: aws.String(string(input)),
 	})

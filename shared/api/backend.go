@@ -16,6 +16,9 @@ type StartInput struct {
 	Mode        string `json:"mode,omitempty"`
 	ClientToken string `json:"clientToken,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// Workflow names the workflow to run (optional; see
+	// executor.ResolveWorkflow for the default).
+	Workflow string `json:"workflow,omitempty"`
 }
 
 // ApproveInput is the body of POST /v1/executions/{id}/approve.

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchyard-dev/switchyard/shared/errclass"
+	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
 )
 
@@ -87,15 +89,35 @@ func kind(k string) string {
 	return k
 }
 
+// startBody is the body of POST /v1/executions as DecodeStart reads it:
+// StartInput and the optional workflow the executor input accepts
+// (executor.ResolveWorkflow).
+type startBody struct {
+	Plan        string `json:"plan"`
+	Target      string `json:"target"`
+	Mode        string `json:"mode,omitempty"`
+	ClientToken string `json:"clientToken,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	Workflow    string `json:"workflow,omitempty"`
+}
+
 // DecodeStart decodes and validates a start request against the plans: the
-// plan must exist, the target must be one of its Regions with a workflow
-// into it, the mode graceful or ungraceful (default graceful).
+// plan must exist, the target must be one of its Regions, the workflow
+// (optional: by default the one executor.ResolveWorkflow picks for the
+// target) must move traffic into the target, the mode graceful or
+// ungraceful (default graceful).
+//
+// StartInput has no workflow field yet, so a workflow is accepted only
+// when it is the one the target runs by default; naming any other one is
+// refused (400 on "workflow") rather than silently ignored.
 func DecodeStart(ctx context.Context, plans Plans, body []byte) (StartInput, error) {
-	var in StartInput
-	if err := decodeBody(body, &in, false); err != nil {
-		return in, err
+	var b startBody
+	if err := decodeBody(body, &b, false); err != nil {
+		return StartInput{}, err
 	}
+	in := StartInput{Plan: b.Plan, Target: b.Target, Mode: b.Mode, ClientToken: b.ClientToken, Reason: b.Reason}
 	in.Plan, in.Target, in.Mode = strings.TrimSpace(in.Plan), strings.TrimSpace(in.Target), strings.TrimSpace(in.Mode)
+	workflow := strings.TrimSpace(b.Workflow)
 	switch {
 	case in.Plan == "":
 		return in, invalid("plan", "required", "plan is required (the name of a deployed plan)")
@@ -105,6 +127,8 @@ func DecodeStart(ctx context.Context, plans Plans, body []byte) (StartInput, err
 		return in, invalid("target", "required", "target is required (the Region to move to)")
 	case !plan.IsRegion(in.Target):
 		return in, invalid("target", "invalid_region", "target %q is not an AWS Region (for example us-west-2)", clip(in.Target))
+	case b.Workflow != "" && !planNameRE.MatchString(workflow):
+		return in, invalid("workflow", "invalid", "workflow %q is not a workflow name (lowercase letters, digits and '-')", clip(b.Workflow))
 	}
 	switch in.Mode {
 	case "":
@@ -124,21 +148,34 @@ func DecodeStart(ctx context.Context, plans Plans, body []byte) (StartInput, err
 		return in, invalid("plan", "unknown_plan", "no plan named %q is deployed in this Region", in.Plan)
 	}
 	if err != nil {
-		return in, err
+		return in, fmt.Errorf("reading plan %s: %w", in.Plan, err)
 	}
 	if !slices.Contains(p.Spec.Regions, in.Target) {
 		return in, invalid("target", "invalid_region", "target %s is not one of plan %s's Regions %v", in.Target, in.Plan, p.Spec.Regions)
 	}
-	if p.Workflow(plan.Activate, in.Target) == nil {
-		var allowed []string
-		for _, w := range p.Spec.Workflows {
-			if w.Kind == plan.Activate {
-				allowed = append(allowed, w.Region)
-			}
-		}
-		return in, invalid("target", "no_workflow", "plan %s has no workflow that fails over into %s (allowed: %s)", in.Plan, in.Target, strings.Join(allowed, ", "))
+	_, err = executor.ResolveWorkflow(p, in.Target, "")
+	if workflow == "" {
+		return in, workflowError(err, "no_workflow")
 	}
+	named, nerr := executor.ResolveWorkflow(p, in.Target, workflow)
+	if nerr != nil {
+		return in, workflowError(nerr, "invalid_workflow")
+	}
+	in.Workflow = named.Name
 	return in, nil
+}
+
+// workflowError turns executor.ResolveWorkflow's *errclass.InvalidInput
+// (which names the field and what is allowed) into a 400 with code.
+func workflowError(err error, code string) error {
+	var ie *errclass.InvalidInput
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ie):
+		return invalid(ie.Field, code, "%s", ie.Message)
+	}
+	return fmt.Errorf("resolving the workflow: %w", err)
 }
 
 // DecodeApprove decodes an approve request: approve (boolean) is required.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -59,6 +60,8 @@ func FuzzDecodeStart(f *testing.F) {
 	plans := loadPayments(f)
 	f.Add([]byte(`{"plan":"payments","target":"us-west-2","mode":"ungraceful","clientToken":"a-1","reason":"x"}`))
 	f.Add([]byte(`{"plan":"payments","target":"us-east-1"}`))
+	f.Add([]byte(`{"plan":"payments","target":"us-west-2","workflow":"failback-to-us-east-1"}`))
+	f.Add([]byte(`{"plan":"payments","target":"us-east-1","workflow":"failback-to-us-east-1"}`))
 	f.Add([]byte(`{"plan":"payments","target":"us-west-2","target":"eu-west-1"}`))
 	f.Add([]byte(`{"plan":"payments","target":"us-west-2"}{`))
 	f.Add([]byte(`{"plan":null,"target":[1]}`))
@@ -103,4 +106,100 @@ func FuzzDecodeSteer(f *testing.F) {
 			t.Fatalf("cancel: %v", err)
 		}
 	})
+}
+
+// plansByName serves fixed plans for decoding tests.
+type plansByName map[string]*plan.Plan
+
+func (m plansByName) ListPlans(context.Context) ([]PlanSummary, error) { return nil, nil }
+func (m plansByName) Plan(_ context.Context, name, _ string) (*plan.Plan, PlanSummary, error) {
+	p, ok := m[name]
+	if !ok {
+		return nil, PlanSummary{}, ErrNotFound
+	}
+	return p, PlanSummary{Name: name}, nil
+}
+func (m plansByName) Readiness(context.Context, string) ([]Readiness, error) { return nil, nil }
+
+func TestDecodeStartWorkflow(t *testing.T) {
+	plans := plansByName{}
+	for _, f := range []string{"payments.yaml", "storefront.yaml"} {
+		ps, err := plan.ParseFile("../../examples/plans/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans[ps[0].Metadata.Name] = ps[0]
+	}
+	// oneway is payments without its failback: nothing moves into us-east-1.
+	oneway := *plans["payments"]
+	oneway.Metadata.Name = "oneway"
+	oneway.Spec.Workflows = nil
+	for _, w := range plans["payments"].Spec.Workflows {
+		if w.Region == "us-west-2" {
+			oneway.Spec.Workflows = append(oneway.Spec.Workflows, w)
+		}
+	}
+	plans["oneway"] = &oneway
+
+	tests := []struct {
+		name      string
+		body      string
+		wantField string // "": accepted
+		wantCode  string
+		wantMsg   string // substring of the message
+		// wantWorkflow is the workflow passed on when accepted ("": none checked).
+		wantWorkflow string
+	}{
+		{name: "default workflow", body: `{"plan":"payments","target":"us-west-2"}`},
+		{name: "default workflow named", body: `{"plan":"payments","target":"us-west-2","workflow":"failover-to-us-west-2"}`},
+		{name: "active-active default", body: `{"plan":"storefront","target":"us-east-1"}`},
+		{name: "active-active default named", body: `{"plan":"storefront","target":"us-east-1","workflow":"deactivate-eu-west-1"}`},
+		{
+			name: "workflow into another Region", body: `{"plan":"payments","target":"us-west-2","workflow":"failback-to-us-east-1"}`,
+			wantField: "workflow", wantCode: "invalid_workflow", wantMsg: "not into us-west-2; workflows into us-west-2: failover-to-us-west-2",
+		},
+		{
+			name: "unknown workflow", body: `{"plan":"payments","target":"us-west-2","workflow":"failover"}`,
+			wantField: "workflow", wantCode: "invalid_workflow", wantMsg: `has no workflow "failover" (it has: failover-to-us-west-2 (activate us-west-2)`,
+		},
+		{
+			name: "not a workflow name", body: `{"plan":"payments","target":"us-west-2","workflow":"Fail over!"}`,
+			wantField: "workflow", wantCode: "invalid", wantMsg: "is not a workflow name",
+		},
+		{
+			name: "wrong type", body: `{"plan":"payments","target":"us-west-2","workflow":7}`,
+			wantField: "workflow", wantCode: "invalid_type", wantMsg: "must be a string",
+		},
+		{name: "non-default workflow named", body: `{"plan":"storefront","target":"us-east-1","workflow":"activate-us-east-1"}`,
+			wantWorkflow: "activate-us-east-1"},
+		{
+			name: "no workflow into the target", body: `{"plan":"oneway","target":"us-east-1"}`,
+			wantField: "target", wantCode: "no_workflow", wantMsg: `no workflow that moves traffic into "us-east-1" (allowed: us-west-2)`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := DecodeStart(t.Context(), plans, []byte(tt.body))
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("DecodeStart: %v", err)
+				}
+				if in.Mode != "graceful" {
+					t.Errorf("mode = %q, want graceful", in.Mode)
+				}
+				if tt.wantWorkflow != "" && in.Workflow != tt.wantWorkflow {
+					t.Errorf("workflow passed on = %q, want %q", in.Workflow, tt.wantWorkflow)
+				}
+				return
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v (%T), want *InputError on %s", err, err, tt.wantField)
+			}
+			if ie.Field != tt.wantField || ie.Code != tt.wantCode || !strings.Contains(ie.Message, tt.wantMsg) {
+				t.Fatalf("error field %q code %q message %q, want field %q code %q message containing %q",
+					ie.Field, ie.Code, ie.Message, tt.wantField, tt.wantCode, tt.wantMsg)
+			}
+		})
+	}
 }

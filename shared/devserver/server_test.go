@@ -3,8 +3,11 @@ package devserver
 import (
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/switchyard-dev/switchyard/shared/clock"
 	"github.com/switchyard-dev/switchyard/shared/plan"
+	"github.com/switchyard-dev/switchyard/shared/sim"
 )
 
 func TestDefaultRegion(t *testing.T) {
@@ -52,6 +55,43 @@ func TestCaller(t *testing.T) {
 			}
 			if got := Caller(r); got != tc.want {
 				t.Errorf("Caller = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCompleteWorld: completeWorld adds the endpoints of the workflows an
+// execution into the server's Region can run (executor.ResolveWorkflow),
+// and only those.
+func TestCompleteWorld(t *testing.T) {
+	tests := []struct {
+		name   string
+		file   string
+		region string
+		url    string
+		want   bool
+	}{
+		{"payments failover probes the standby", "payments.yaml", "us-west-2", "https://api-usw2.payments.example.com/health/deep", true},
+		{"payments failback does not probe the standby", "payments.yaml", "us-east-1", "https://api-usw2.payments.example.com/health/deep", false},
+		{"storefront into us-east-1 probes us-east-1", "storefront.yaml", "us-east-1", "https://use1.storefront.example.com/healthz", true},
+		{"storefront into eu-west-1 probes nothing in us-east-1", "storefront.yaml", "eu-west-1", "https://use1.storefront.example.com/healthz", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plans, err := plan.ParseFile("../../examples/plans/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := sim.New(sim.Options{Clock: clock.NewVirtual(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), Regions: plans[0].Spec.Regions})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := completeWorld(w, plans, tc.region); err != nil {
+				t.Fatalf("completeWorld: %v", err)
+			}
+			_, err = w.EndpointStatus(tc.url)
+			if got := err == nil; got != tc.want {
+				t.Errorf("endpoint %s present = %v (%v), want %v", tc.url, got, err, tc.want)
 			}
 		})
 	}

@@ -218,6 +218,50 @@ func TestExamplePlans(t *testing.T) {
 	}
 }
 
+// TestPaymentsWorldState drills payments.yaml by default (graceful, into
+// us-west-2) and reads the simulated world afterwards: the fence step set
+// the SSM write fence in us-east-1 and the event-source-mapping step
+// enabled the standby's queue consumer, through the real SSM and Lambda
+// calls (no stand-ins).
+func TestPaymentsWorldState(t *testing.T) {
+	const (
+		mapping = "1b2c3d4e-5f60-4718-9a0b-1c2d3e4f5a6b"
+		fence   = "/payments/write-fence"
+	)
+	plans := load(t, filepath.Join(examples, "payments.yaml"))
+	var world *sim.World
+	r, err := drill.Run(t.Context(), drill.Options{Plans: plans, Progress: progressOut(t),
+		Setup: func(w *sim.World) error {
+			world = w
+			// Both start the other way round (sim.World.AddPlanResources),
+			// so the assertions below see what the drill changed.
+			if got, ok := w.Parameter("us-east-1", fence); !ok || got == "fenced" {
+				return fmt.Errorf("before the drill, parameter %s in us-east-1 = %q (present %v), want it present and not fenced", fence, got, ok)
+			}
+			if got, err := w.EventSourceMappingState(mapping); err != nil || got == "Enabled" {
+				return fmt.Errorf("before the drill, event source mapping %s is %q (%v), want it present and not Enabled", mapping, got, err)
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != string(store.ExecutionSucceeded) {
+		t.Fatalf("status %s (%s: %s), want SUCCEEDED; steps %+v", r.Status, r.Error, r.Cause, r.Steps)
+	}
+	checkInvariants(t, r, plans)
+	got, err := world.EventSourceMappingState(mapping)
+	if err != nil {
+		t.Fatalf("event source mapping after the drill: %v", err)
+	}
+	if got != "Enabled" {
+		t.Errorf("event source mapping %s is %s after the drill, want Enabled", mapping, got)
+	}
+	if v, ok := world.Parameter("us-east-1", fence); !ok || v != "fenced" {
+		t.Errorf("SSM parameter %s in us-east-1 = %q (present %v) after the drill, want fenced", fence, v, ok)
+	}
+}
+
 // refuses reports whether a plan's workflow into target has a step that
 // refuses ungraceful mode.
 func refuses(plans []*plan.Plan, target string) bool {

@@ -91,6 +91,15 @@ func TestExecutePlan(t *testing.T) {
 			wantExec:   store.ExecutionSucceeded,
 		},
 		{
+			name: "approval step expired", plan: planSpec{name: "payments", approval: true, stages: [][]stepSpec{{{name: "approve", block: "approval", timeout: "30m"}}, {{name: "c"}}}},
+			approver:   answer(nil, ""),
+			wantStatus: "FAILED ApprovalExpired", wantCause: "No quorum of approvers (1 needed) answered approval step approve within 1800 seconds",
+			wantParent: []string{"Stages", "Release after failure", "Failed"},
+			wantChild:  map[string][]string{"approve": {"Start", "Done?", "Ask approvers", "Approval expired", "On error", "Then?", "Step failed"}},
+			wantSteps:  map[string]store.StepStatus{"approve": store.StepFailed},
+			wantExec:   store.ExecutionFailed,
+		},
+		{
 			name: "retry then succeed", plan: planSpec{name: "payments", stages: [][]stepSpec{{{name: "a", retry: 2}}}},
 			script:      map[string]behaviour{"a": failAttempts(2)},
 			wantStatus:  "SUCCEEDED",
