@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -231,58 +232,23 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, id string) (
 }
 
 func (h *Handler) approve(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.id(w, r)
-	if !ok {
-		return
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	in, err := DecodeApprove(body)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, ok := h.authorize(w, r, id); !ok {
-		return
-	}
-	v, err := h.backend.Approve(r.Context(), id, h.caller(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	steer(h, w, r, DecodeApprove, h.backend.Approve)
 }
 
 func (h *Handler) decide(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.id(w, r)
-	if !ok {
-		return
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	in, err := DecodeDecision(body)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, ok := h.authorize(w, r, id); !ok {
-		return
-	}
-	v, err := h.backend.Decide(r.Context(), id, h.caller(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	steer(h, w, r, DecodeDecision, h.backend.Decide)
 }
 
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
+	steer(h, w, r, DecodeCancel, h.backend.Cancel)
+}
+
+// steer serves the POST /v1/executions/{id}/… actions that change an
+// execution: decode the body (400 on bad input), authorize the caller
+// against the plan's fallback approvers (403), then act — in that order, so
+// a rejected request changes nothing.
+func steer[In, Out any](h *Handler, w http.ResponseWriter, r *http.Request,
+	decode func([]byte) (In, error), act func(context.Context, string, string, In) (Out, error)) {
 	id, ok := h.id(w, r)
 	if !ok {
 		return
@@ -292,7 +258,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	in, err := DecodeCancel(body)
+	in, err := decode(body)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -300,12 +266,12 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.authorize(w, r, id); !ok {
 		return
 	}
-	e, err := h.backend.Cancel(r.Context(), id, h.caller(r), in)
+	out, err := act(r.Context(), id, h.caller(r), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, e)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) listPlans(w http.ResponseWriter, r *http.Request) {
