@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/switchyard-dev/switchyard/shared/clock"
 )
 
 // CreateStateMachine parses and registers a definition. Registering the same
@@ -196,6 +198,18 @@ func (e *Engine) WaitExecution(ctx context.Context, executionArn string) (*sfn.D
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for %s: %w", executionArn, ctx.Err())
 	}
+}
+
+// ExecutionEnded returns an event fired when the execution ends. A goroutine
+// tracked by the engine's clock waits on it without stopping virtual time;
+// see runtime.WaitHeld for handing the moment of the end to a caller outside
+// the clock.
+func (e *Engine) ExecutionEnded(executionArn string) (clock.Event, error) {
+	x, err := e.exec(&executionArn)
+	if err != nil {
+		return nil, err
+	}
+	return x.doneEv, nil
 }
 
 // ExecutionStats are the quota-relevant counters of one execution.

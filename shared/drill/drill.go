@@ -259,6 +259,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			e.Close()
 		}
 	}()
+	// Let go of the last plan's end hold before the engines close (deferred
+	// calls run last-in first-out).
+	defer func() {
+		if d.carry != nil {
+			d.carry()
+			d.carry = nil
+		}
+	}()
 
 	var results []*Result
 	for i, p := range plans {
@@ -355,12 +363,16 @@ func groupResult(results []*Result, planned int) *Result {
 // driller holds one drill's moving parts.
 type driller struct {
 	latency Latency
-	o       Options
-	clk     clock.Clock
-	world   *sim.World
-	obs     *observedStore
-	eng     engine
-	pr      *progress
+	// carry holds the clock from the end of one plan's run until the next
+	// plan's run holds it itself (nil: nothing held), so virtual time does
+	// not jump to the world's next timer between the plans of a group.
+	carry func()
+	o     Options
+	clk   clock.Clock
+	world *sim.World
+	obs   *observedStore
+	eng   engine
+	pr    *progress
 
 	router  *eventRouter
 	trig    *triggerPath
@@ -401,6 +413,23 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 	w := d.flows[p.Metadata.Name]
 	_, source := p.StepRegions(w)
 	trig, hold := triggerFor(p, target)
+	// Hold the clock while this goroutine (outside the clock) sets the run
+	// up, then let go of the hold carried over from the previous plan.
+	var release func()
+	if h, ok := d.clk.(clock.Holder); ok {
+		release = h.Hold()
+	}
+	unhold := func() {
+		if release != nil {
+			release()
+			release = nil
+		}
+	}
+	defer unhold()
+	if d.carry != nil {
+		d.carry()
+		d.carry = nil
+	}
 	// One control plane per target Region, shared by the plans of a group
 	// that fail over into it (as in AWS).
 	eng := d.engines[target]
@@ -439,17 +468,6 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 		err error
 	}
 	done := make(chan started, 1)
-	var release func()
-	if h, ok := d.clk.(clock.Holder); ok {
-		release = h.Hold()
-	}
-	unhold := func() {
-		if release != nil {
-			release()
-			release = nil
-		}
-	}
-	defer unhold()
 	startNow := func(ctx context.Context, execName, startedBy, reason string) (string, error) {
 		return eng.Start(ctx, execName, p, target, d.o.Mode, startedBy, reason)
 	}
@@ -550,8 +568,9 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 	r.ExecutionArn = st.id
 	r.ExecutionID = st.id[strings.LastIndex(st.id, ":")+1:]
 	r.AlarmAt = alarmAt
-	fin, err := eng.Wait(ctx, st.id)
+	fin, endHold, err := eng.Wait(ctx, st.id)
 	if err != nil {
+		endHold()
 		return nil, fmt.Errorf("waiting for execution %s: %w", st.id, err)
 	}
 	d.mu.Lock()
@@ -570,8 +589,11 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 	d.pr.linef(end, "end    %s %s", r.ExecutionID, r.Status)
 	exclusive := Exclusive(p, w)
 	if r.Status == string(store.ExecutionSucceeded) && movesTrafficIn(w) {
-		d.settle(ctx, p, w, target, exclusive, alarmAt)
+		// Settling lets AWS time run; it hands a hold back when done.
+		endHold()
+		endHold = d.settle(ctx, p, w, target, exclusive, alarmAt)
 	}
+	d.carry = endHold
 	if err := d.measure(ctx, r, p, w, trig, hold, snap, exclusive, last); err != nil {
 		return nil, err
 	}
@@ -603,10 +625,18 @@ func Exclusive(p *plan.Plan, w *plan.Workflow) bool {
 
 // settle lets AWS time run (on the clock) until target serves traffic or
 // SettleLimit passes.
-func (d *driller) settle(ctx context.Context, p *plan.Plan, w *plan.Workflow, target string, exclusive bool, origin time.Time) {
-	done := make(chan struct{})
+func (d *driller) settle(ctx context.Context, p *plan.Plan, w *plan.Workflow, target string, exclusive bool, origin time.Time) (release func()) {
+	done := make(chan func(), 1)
 	d.clk.Go(func() {
-		defer close(done)
+		// Hand a hold to the caller (outside the clock) before this tracked
+		// goroutine ends, so time stands still while the caller measures.
+		defer func() {
+			if h, ok := d.clk.(clock.Holder); ok {
+				done <- h.Hold()
+				return
+			}
+			done <- func() {}
+		}()
 		deadline := d.clk.Now().Add(SettleLimit)
 		for d.clk.Now().Before(deadline) {
 			if at, ok := d.servedAt(w, target, exclusive, origin); ok {
@@ -619,7 +649,7 @@ func (d *driller) settle(ctx context.Context, p *plan.Plan, w *plan.Workflow, ta
 		}
 		d.pr.linef(d.clk.Now(), "served %s does not serve traffic %s after the execution", target, SettleLimit)
 	})
-	<-done
+	return <-done
 }
 
 // servedAt reports when target started serving the application's traffic,

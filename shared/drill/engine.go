@@ -18,8 +18,10 @@ type engine interface {
 	Start(ctx context.Context, name string, p *plan.Plan, target, mode, startedBy, reason string) (string, error)
 	// Route sends the world's events to this runtime from now on.
 	Route()
-	// Wait blocks (off the clock) until the execution ends.
-	Wait(ctx context.Context, id string) (finished, error)
+	// Wait blocks (off the clock) until the execution ends. On a clock that
+	// can be held, time stands still from the end until release is called
+	// (release is never nil).
+	Wait(ctx context.Context, id string) (f finished, release func(), err error)
 	// Approve votes on an approval; Decide answers an operator decision.
 	Approve(ctx context.Context, approvalID, user string, approve bool) error
 	Decide(ctx context.Context, approvalID, user, answer string) error

@@ -103,10 +103,10 @@ func (e *localEngine) Start(ctx context.Context, name string, p *plan.Plan, targ
 }
 
 // Wait implements engine.
-func (e *localEngine) Wait(ctx context.Context, arn string) (finished, error) {
-	d, err := e.rt.Wait(ctx, arn)
+func (e *localEngine) Wait(ctx context.Context, arn string) (finished, func(), error) {
+	d, release, err := e.rt.WaitHeld(ctx, arn)
 	if err != nil {
-		return finished{}, err
+		return finished{}, release, err
 	}
 	f := finished{Status: string(d.Status)}
 	if d.Error != nil {
@@ -143,7 +143,7 @@ func (e *localEngine) Wait(ctx context.Context, arn string) (finished, error) {
 		}
 		token = out.NextToken
 	}
-	return f, nil
+	return f, release, nil
 }
 
 // Route implements engine.

@@ -462,25 +462,52 @@ func (rt *Runtime) StartRaw(ctx context.Context, name, input string) (string, er
 // Wait waits for an execution to end and for the cleanup its ending
 // triggered, and describes it.
 func (rt *Runtime) Wait(ctx context.Context, executionArn string) (*sfn.DescribeExecutionOutput, error) {
+	d, release, err := rt.WaitHeld(ctx, executionArn)
+	release()
+	return d, err
+}
+
+// WaitHeld is Wait for a caller outside the clock's tracked goroutines that
+// must see the end of the execution at the moment it happened: on a clock
+// that can be held (clock.Virtual), a tracked goroutine waits for the end
+// and takes a hold at that instant, so virtual time cannot run on (to the
+// world's next timer) before the caller has looked. The caller must call
+// release once it is done looking; release is never nil.
+func (rt *Runtime) WaitHeld(ctx context.Context, executionArn string) (*sfn.DescribeExecutionOutput, func(), error) {
+	release := func() {}
+	if h, ok := rt.cfg.Clock.(clock.Holder); ok {
+		ended, err := rt.engine.ExecutionEnded(executionArn)
+		if err != nil {
+			return nil, release, err
+		}
+		got := make(chan func(), 1)
+		rt.cfg.Clock.Go(func() {
+			if ended.Wait(ctx, 0) != nil {
+				got <- func() {}
+				return
+			}
+			got <- h.Hold()
+		})
+		select {
+		case release = <-got:
+		case <-ctx.Done():
+			go func() { (<-got)() }()
+			return nil, func() {}, ctx.Err()
+		}
+	}
 	d, err := rt.engine.WaitExecution(ctx, executionArn)
 	if err != nil {
-		return nil, err
+		return nil, release, err
 	}
 	rt.mu.Lock()
 	rcs := append([]*eventbus.Receipt(nil), rt.receipts[executionArn]...)
 	rt.mu.Unlock()
 	for _, rc := range rcs {
-		release := func() {}
-		if h, ok := rt.cfg.Clock.(clock.Holder); ok {
-			release = h.Hold()
-		}
-		err := rc.Wait(ctx)
-		release()
-		if err != nil {
-			return d, fmt.Errorf("waiting for the cleanup of %s: %w", executionArn, err)
+		if err := rc.Wait(ctx); err != nil {
+			return d, release, fmt.Errorf("waiting for the cleanup of %s: %w", executionArn, err)
 		}
 	}
-	return d, nil
+	return d, release, nil
 }
 
 // Stop stops an execution (StopExecution); the cleanup rule then releases

@@ -688,3 +688,24 @@ func TestTriggerPath(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupRunsBackToBack: the plans of a dependency group run one right
+// after the other — virtual time must not jump to the world's next timer
+// between them (it once added 5 minutes to ledger-group's ungraceful RTO).
+func TestGroupRunsBackToBack(t *testing.T) {
+	for _, mode := range []string{"graceful", "ungraceful"} {
+		t.Run(mode, func(t *testing.T) {
+			plans := load(t, filepath.Join(examples, "ledger-group.yaml"))
+			r, err := drill.Run(t.Context(), drill.Options{Plans: plans, Mode: mode, Progress: progressOut(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != string(store.ExecutionSucceeded) {
+				t.Fatalf("status %s (%s: %s)", r.Status, r.Error, r.Cause)
+			}
+			if r.Overhead > 1.05 {
+				t.Errorf("overhead ×%.3f (RTO %.1fs, critical path %.1fs): orchestration added more than 5%%", r.Overhead, r.RTOSeconds, r.CriticalPathSeconds)
+			}
+		})
+	}
+}
