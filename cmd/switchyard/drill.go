@@ -185,7 +185,7 @@ func printSummary(w io.Writer, r *drill.Result, reportDir string) {
 			fmt.Fprintf(w, "  INVARIANT   %s\n", p)
 		}
 	}
-	fmt.Fprintf(w, "  wall time   %.1f s\n", r.WallSeconds)
+	fmt.Fprintf(w, "  wall time   %s\n", (time.Duration(r.WallSeconds * float64(time.Second))).Round(time.Millisecond))
 	if reportDir != "" {
 		fmt.Fprintf(w, "  report      %s/report.html\n", strings.TrimSuffix(reportDir, "/"))
 	}
