@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -49,7 +48,7 @@ func build(ctx context.Context, log *slog.Logger) (*approval.Service, error) {
 	// The bot token is read once per sandbox and never logged. Without it
 	// the approval is still recorded and answerable through the API/CLI.
 	var notify approval.Notifier
-	token, err := botToken(ctx, secretsmanager.NewFromConfig(cfg))
+	token, err := lambdaenv.Secret(ctx, secretsmanager.NewFromConfig(cfg), lambdaenv.SlackBotTokenArn)
 	if err != nil {
 		log.Warn("Slack disabled: approvals are answerable through the API and CLI only", "error", err.Error())
 	} else {
@@ -63,21 +62,4 @@ func build(ctx context.Context, log *slog.Logger) (*approval.Service, error) {
 		Notify: notify,
 		Logger: log,
 	}), nil
-}
-
-// botToken reads the Slack bot token from the secret named by
-// lambdaenv.SlackBotTokenArn.
-func botToken(ctx context.Context, sm *secretsmanager.Client) (string, error) {
-	id := os.Getenv(lambdaenv.SlackBotTokenArn)
-	if id == "" {
-		return "", fmt.Errorf("%s is not set", lambdaenv.SlackBotTokenArn)
-	}
-	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &id})
-	if err != nil {
-		return "", fmt.Errorf("reading secret %s (%s): %w", id, lambdaenv.SlackBotTokenArn, err)
-	}
-	if out.SecretString == nil || *out.SecretString == "" {
-		return "", errors.New("the Slack bot token secret is empty")
-	}
-	return *out.SecretString, nil
 }

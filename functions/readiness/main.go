@@ -15,11 +15,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/slack-go/slack"
 
 	"github.com/switchyard-dev/switchyard/shared/awsapi"
@@ -40,7 +38,7 @@ func main() {
 	}
 	clk := clock.Real{}
 	roleArn := os.Getenv(lambdaenv.ExecutionRoleArn)
-	clients := readiness.SplitClients{Plan: planClients(cfg, roleArn), Own: awsapi.NewSDK(cfg)}
+	clients := readiness.SplitClients{Plan: awsapi.NewSDK(awsapi.ForRole(cfg, roleArn, "switchyard-readiness")), Own: awsapi.NewSDK(cfg)}
 	local := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv(lambdaenv.TableName), clk)
 	versions := readiness.StoreVersions{region: local}
 	peers, err := lambdaenv.ParsePeerTables(os.Getenv(lambdaenv.PeerTables))
@@ -78,20 +76,6 @@ func main() {
 		os.Exit(1)
 	}
 	lambda.Start(func(ctx context.Context, in json.RawMessage) ([]readiness.Outcome, error) { return h.Handle(ctx, in) })
-}
-
-// planClients are the clients of the plan execution role, which holds the
-// read permissions on the plans' resources (derived from the plans by the
-// CDK app); without a role, the function's own.
-func planClients(cfg aws.Config, roleArn string) awsapi.Clients {
-	if roleArn == "" {
-		return awsapi.NewSDK(cfg)
-	}
-	pc := cfg.Copy()
-	pc.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleArn, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = "switchyard-readiness"
-	}))
-	return awsapi.NewSDK(pc)
 }
 
 // slackPing checks Slack with auth.test using the bot token, read once at

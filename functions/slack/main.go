@@ -46,11 +46,11 @@ func build(ctx context.Context, log *slog.Logger) (*slackapp.Handler, error) {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	sm := secretsmanager.NewFromConfig(cfg)
-	signing, err := secret(ctx, sm, lambdaenv.SlackSigningSecretArn)
+	signing, err := lambdaenv.Secret(ctx, sm, lambdaenv.SlackSigningSecretArn)
 	if err != nil {
 		return nil, err
 	}
-	botToken, err := secret(ctx, sm, lambdaenv.SlackBotTokenArn)
+	botToken, err := lambdaenv.Secret(ctx, sm, lambdaenv.SlackBotTokenArn)
 	if err != nil {
 		return nil, err
 	}
@@ -74,21 +74,4 @@ func build(ctx context.Context, log *slog.Logger) (*slackapp.Handler, error) {
 		Clock:      clk,
 		Logger:     log,
 	})
-}
-
-// secret reads the Secrets Manager secret named by the environment variable
-// env (never logged).
-func secret(ctx context.Context, sm *secretsmanager.Client, env string) (string, error) {
-	id := os.Getenv(env)
-	if id == "" {
-		return "", fmt.Errorf("%s is not set", env)
-	}
-	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &id})
-	if err != nil {
-		return "", fmt.Errorf("reading secret %s (%s): %w", id, env, err)
-	}
-	if out.SecretString == nil || *out.SecretString == "" {
-		return "", fmt.Errorf("secret %s (%s) is empty", id, env)
-	}
-	return *out.SecretString, nil
 }

@@ -11,13 +11,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/switchyard-dev/switchyard/shared/awsapi"
 	"github.com/switchyard-dev/switchyard/shared/clock"
@@ -39,7 +36,7 @@ func main() {
 	clk := clock.Real{}
 	own := awsapi.NewSDK(cfg)
 	roleArn := os.Getenv(lambdaenv.ExecutionRoleArn)
-	clients := readiness.SplitClients{Plan: planClients(cfg, roleArn), Own: own}
+	clients := readiness.SplitClients{Plan: awsapi.NewSDK(awsapi.ForRole(cfg, roleArn, "switchyard-trigger")), Own: own}
 	st := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv(lambdaenv.TableName), clk)
 	versions := readiness.StoreVersions{region: st}
 	peers, err := lambdaenv.ParsePeerTables(os.Getenv(lambdaenv.PeerTables))
@@ -89,18 +86,4 @@ func main() {
 		os.Exit(1)
 	}
 	lambda.Start(func(ctx context.Context, in json.RawMessage) ([]trigger.Decision, error) { return h.Handle(ctx, in) })
-}
-
-// planClients are the clients of the plan execution role, which holds the
-// read permissions on the plans' resources (derived from the plans by the
-// CDK app); without a role, the function's own.
-func planClients(cfg aws.Config, roleArn string) awsapi.Clients {
-	if roleArn == "" {
-		return awsapi.NewSDK(cfg)
-	}
-	pc := cfg.Copy()
-	pc.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleArn, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = "switchyard-trigger"
-	}))
-	return awsapi.NewSDK(pc)
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // SDK is the production Clients: real aws-sdk-go-v2 clients built from one
@@ -28,6 +30,21 @@ type SDK struct {
 }
 
 var _ Clients = (*SDK)(nil)
+
+// ForRole returns cfg with credentials of roleArn, assumed through STS with
+// session name session and refreshed as they expire; an empty roleArn
+// returns cfg unchanged. The functions use it for the plan execution role,
+// which holds the permissions on the plans' resources.
+func ForRole(cfg aws.Config, roleArn, session string) aws.Config {
+	if roleArn == "" {
+		return cfg
+	}
+	rc := cfg.Copy()
+	rc.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleArn, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = session
+	}))
+	return rc
+}
 
 // NewSDK returns a factory over cfg (credentials, retryer, HTTP client).
 func NewSDK(cfg aws.Config) *SDK { return &SDK{cfg: cfg, m: map[string]any{}} }

@@ -4,36 +4,29 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// TestSDKRegionalClients: each factory method builds a client for the
-// Region asked, once per Region.
-func TestSDKRegionalClients(t *testing.T) {
-	s := NewSDK(aws.Config{})
-	tests := []struct {
-		name   string
-		get    func(region string) any
-		region func(c any) string
-	}{
-		{name: "ssm", get: func(r string) any { return s.SSM(r) }, region: func(c any) string { return c.(*ssm.Client).Options().Region }},
-		{name: "dynamodb", get: func(r string) any { return s.DynamoDB(r) }, region: func(c any) string { return c.(*dynamodb.Client).Options().Region }},
-		{name: "lambda", get: func(r string) any { return s.Lambda(r) }, region: func(c any) string { return c.(*lambda.Client).Options().Region }},
+func TestForRole(t *testing.T) {
+	base := aws.Config{Region: "us-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	if got := ForRole(base, "", "s"); got.Credentials.(credentials.StaticCredentialsProvider).Value.AccessKeyID != "AKID" {
+		t.Errorf("no role: credentials changed to %T", got.Credentials)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			east, west := tt.get("us-east-1"), tt.get("us-west-2")
-			if got := tt.region(east); got != "us-east-1" {
-				t.Errorf("us-east-1 client has Region %q", got)
-			}
-			if got := tt.region(west); got != "us-west-2" {
-				t.Errorf("us-west-2 client has Region %q", got)
-			}
-			if tt.get("us-east-1") != east {
-				t.Error("a second call built a new client")
-			}
-		})
+	got := ForRole(base, "arn:aws:iam::123456789012:role/plan", "switchyard-readiness")
+	if _, ok := got.Credentials.(*aws.CredentialsCache); !ok {
+		t.Errorf("role: credentials are %T, want an *aws.CredentialsCache over the assume-role provider", got.Credentials)
+	}
+	if _, ok := base.Credentials.(credentials.StaticCredentialsProvider); !ok || got.Region != "us-west-2" {
+		t.Errorf("role: base config changed or Region lost")
+	}
+}
+
+func TestSDKCachesClientsPerRegion(t *testing.T) {
+	s := NewSDK(aws.Config{Region: "us-east-1"})
+	if s.RDS("us-west-2") != s.RDS("us-west-2") {
+		t.Error("the same Region's client was built twice")
+	}
+	if s.RDS("us-west-2") == s.RDS("us-east-1") {
+		t.Error("two Regions share one client")
 	}
 }
