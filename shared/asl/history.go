@@ -68,3 +68,35 @@ func closing(t types.HistoryEventType) bool {
 	}
 	return false
 }
+
+// ExecutionEnd reads an execution-ending history event: the status it sets
+// (SUCCEEDED, FAILED, TIMED_OUT or ABORTED) and, when the event carries
+// them, the error and cause. ok is false for every other event type.
+func ExecutionEnd(ev types.HistoryEvent) (status types.ExecutionStatus, errName, cause string, ok bool) {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	switch ev.Type {
+	case types.HistoryEventTypeExecutionSucceeded:
+		return types.ExecutionStatusSucceeded, "", "", true
+	case types.HistoryEventTypeExecutionFailed:
+		if d := ev.ExecutionFailedEventDetails; d != nil {
+			errName, cause = str(d.Error), str(d.Cause)
+		}
+		return types.ExecutionStatusFailed, errName, cause, true
+	case types.HistoryEventTypeExecutionTimedOut:
+		if d := ev.ExecutionTimedOutEventDetails; d != nil {
+			errName, cause = str(d.Error), str(d.Cause)
+		}
+		return types.ExecutionStatusTimedOut, errName, cause, true
+	case types.HistoryEventTypeExecutionAborted:
+		if d := ev.ExecutionAbortedEventDetails; d != nil {
+			errName, cause = str(d.Error), str(d.Cause)
+		}
+		return types.ExecutionStatusAborted, errName, cause, true
+	}
+	return "", "", "", false
+}

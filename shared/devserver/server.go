@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/switchyard-dev/switchyard/shared/api"
+	"github.com/switchyard-dev/switchyard/shared/asl"
 	"github.com/switchyard-dev/switchyard/shared/blocks"
 	"github.com/switchyard-dev/switchyard/shared/clock"
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -444,41 +445,21 @@ func (s *Server) observe(arn string, ev sfntypes.HistoryEvent) {
 		return
 	}
 	id := arn[strings.LastIndex(arn, ":")+1:]
-	var status, errName, cause string
-	switch ev.Type {
-	case sfntypes.HistoryEventTypeExecutionStarted:
+	if ev.Type == sfntypes.HistoryEventTypeExecutionStarted {
 		s.log.Info("execution started", "execution", id)
 		return
-	case sfntypes.HistoryEventTypeExecutionSucceeded:
-		status = "SUCCEEDED"
-	case sfntypes.HistoryEventTypeExecutionFailed:
-		status = "FAILED"
-		if d := ev.ExecutionFailedEventDetails; d != nil {
-			errName, cause = deref(d.Error), deref(d.Cause)
-		}
-	case sfntypes.HistoryEventTypeExecutionAborted:
-		status = "ABORTED"
-		if d := ev.ExecutionAbortedEventDetails; d != nil {
-			errName, cause = deref(d.Error), deref(d.Cause)
-		}
-	case sfntypes.HistoryEventTypeExecutionTimedOut:
-		status = "TIMED_OUT"
-	default:
+	}
+	st, errName, cause, ok := asl.ExecutionEnd(ev)
+	if !ok {
 		return
 	}
+	status := string(st)
 	attrs := []any{"execution", id, "status", status}
 	if errName != "" {
 		attrs = append(attrs, "error", errName, "cause", cause)
 	}
 	s.log.Info("execution ended", attrs...)
 	s.markDirty(id)
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // progressStore is the store, logging every step transition and new

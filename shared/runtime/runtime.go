@@ -337,26 +337,13 @@ func (rt *Runtime) observe(arn string, ev sfntypes.HistoryEvent) {
 	if rt.cfg.Observer != nil {
 		rt.cfg.Observer(arn, ev)
 	}
-	var status, errName, cause string
-	switch ev.Type {
-	case sfntypes.HistoryEventTypeExecutionAborted:
-		status = "ABORTED"
-		if d := ev.ExecutionAbortedEventDetails; d != nil {
-			errName, cause = deref(d.Error), deref(d.Cause)
-		}
-	case sfntypes.HistoryEventTypeExecutionTimedOut:
-		status = "TIMED_OUT"
-		if d := ev.ExecutionTimedOutEventDetails; d != nil {
-			errName, cause = deref(d.Error), deref(d.Cause)
-		}
-	case sfntypes.HistoryEventTypeExecutionFailed:
-		status = "FAILED"
-		if d := ev.ExecutionFailedEventDetails; d != nil {
-			errName, cause = deref(d.Error), deref(d.Cause)
-		}
-	default:
+	st, errName, cause, ok := asl.ExecutionEnd(ev)
+	// Step Functions emits the status-change event EventBridge routes to the
+	// cleanup only for executions that end other than SUCCEEDED.
+	if !ok || st == sfntypes.ExecutionStatusSucceeded {
 		return
 	}
+	status := string(st)
 	if !strings.Contains(arn, ":execution:"+ExecutePlan+":") {
 		return
 	}
@@ -378,13 +365,6 @@ func (rt *Runtime) observe(arn string, ev sfntypes.HistoryEvent) {
 	rt.mu.Lock()
 	rt.receipts[arn] = append(rt.receipts[arn], rc)
 	rt.mu.Unlock()
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func ptr[T any](v T) *T { return &v }
