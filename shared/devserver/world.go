@@ -1,10 +1,9 @@
 package devserver
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/switchyard-dev/switchyard/shared/executor"
 	"github.com/switchyard-dev/switchyard/shared/plan"
@@ -45,14 +44,14 @@ func completeWorkflow(w *sim.World, p *plan.Plan, wf *plan.Workflow, region stri
 			var err error
 			switch cfg := step.With.(type) {
 			case *plan.HTTPCheck:
-				err = ignoreDup(w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: cmpOr(cfg.Region, region)}))
+				err = sim.IgnoreDuplicate(w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: cmp.Or(cfg.Region, region)}))
 			case *plan.Lambda:
-				err = ignoreDup(w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) {
+				err = sim.IgnoreDuplicate(w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) {
 					return []byte("{}"), nil
 				}))
 			case *plan.StopSignal:
 				if cfg.VerifyURL != "" && source != "" && cfg.Signal != "withdraw" {
-					err = ignoreDup(w.AddStopSignal(sim.StopSignalSpec{Bucket: cfg.Bucket, Region: cmpOr(cfg.Region, region), Key: cfg.Key,
+					err = sim.IgnoreDuplicate(w.AddStopSignal(sim.StopSignalSpec{Bucket: cfg.Bucket, Region: cmp.Or(cfg.Region, region), Key: cfg.Key,
 						PrimaryRegion: source, URL: cfg.VerifyURL, HealthCheckID: cfg.HealthCheckID}))
 				}
 			}
@@ -62,18 +61,4 @@ func completeWorkflow(w *sim.World, p *plan.Plan, wf *plan.Workflow, region stri
 		}
 	}
 	return nil
-}
-
-func ignoreDup(err error) error {
-	if errors.Is(err, sim.ErrDuplicate) || err != nil && strings.Contains(err.Error(), "already exists") {
-		return nil
-	}
-	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -482,7 +483,7 @@ func (d *driller) runPlan(ctx context.Context, p *plan.Plan, target string, faul
 			if validName.MatchString(req.ClientToken) {
 				n = req.ClientToken
 			}
-			return startNow(ctx, n, cmpOr(req.StartedBy, "trigger"), req.Reason)
+			return startNow(ctx, n, cmp.Or(req.StartedBy, "trigger"), req.Reason)
 		}
 		tp.mu.Unlock()
 		defer func() {

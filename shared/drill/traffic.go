@@ -1,8 +1,8 @@
 package drill
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -62,10 +62,10 @@ func addTraffic(w *sim.World, plans []*plan.Plan, flows map[string]*plan.Workflo
 						appSet = err == nil
 					}
 				case *plan.HTTPCheck:
-					region := cmpOr(cfg.Region, target)
-					err = ignoreDup(w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: region}))
+					region := cmp.Or(cfg.Region, target)
+					err = sim.IgnoreDuplicate(w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: region}))
 				case *plan.Lambda:
-					err = ignoreDup(w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) {
+					err = sim.IgnoreDuplicate(w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) {
 						return []byte("{}"), nil
 					}))
 				}
@@ -78,20 +78,6 @@ func addTraffic(w *sim.World, plans []*plan.Plan, flows map[string]*plan.Workflo
 	return nil
 }
 
-func ignoreDup(err error) error {
-	if errors.Is(err, sim.ErrDuplicate) || err != nil && strings.Contains(err.Error(), "already exists") {
-		return nil
-	}
-	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // appZone is the hosted zone the drill puts the application's record in
 // when the plan names none.
 const appZone = "ZSWITCHYARDDRILL"
@@ -99,16 +85,16 @@ const appZone = "ZSWITCHYARDDRILL"
 func appName(p *plan.Plan) string { return "app." + p.Metadata.Name + ".example.com" }
 
 func addAppZone(w *sim.World, id string) error {
-	return ignoreDup(w.AddHostedZone(id, "example.com."))
+	return sim.IgnoreDuplicate(w.AddHostedZone(id, "example.com."))
 }
 
 func stopTraffic(w *sim.World, p *plan.Plan, cfg *plan.StopSignal, target, source string) error {
 	if cfg.VerifyURL == "" || source == "" {
 		return nil
 	}
-	region := cmpOr(cfg.Region, target)
+	region := cmp.Or(cfg.Region, target)
 	spec := sim.StopSignalSpec{Bucket: cfg.Bucket, Region: region, Key: cfg.Key, PrimaryRegion: source, URL: cfg.VerifyURL, HealthCheckID: cfg.HealthCheckID}
-	if err := ignoreDup(w.AddStopSignal(spec)); err != nil {
+	if err := sim.IgnoreDuplicate(w.AddStopSignal(spec)); err != nil {
 		return err
 	}
 	if err := addAppZone(w, appZone); err != nil {
@@ -119,7 +105,7 @@ func stopTraffic(w *sim.World, p *plan.Plan, cfg *plan.StopSignal, target, sourc
 		{Name: name, SetIdentifier: "primary-" + source, Failover: r53types.ResourceRecordSetFailoverPrimary, HealthCheckID: cfg.HealthCheckID, Region: source},
 		{Name: name, SetIdentifier: "secondary-" + target, Failover: r53types.ResourceRecordSetFailoverSecondary, Region: target},
 	} {
-		if err := ignoreDup(w.AddRecord(appZone, rs)); err != nil {
+		if err := sim.IgnoreDuplicate(w.AddRecord(appZone, rs)); err != nil {
 			return err
 		}
 	}
@@ -141,7 +127,7 @@ func arcTraffic(w *sim.World, p *plan.Plan, cfg *plan.ARCRoutingControl, target,
 			region = source
 		}
 		id := fmt.Sprintf("drill-arc-%s-%d", p.Metadata.Name, i)
-		if err := ignoreDup(w.AddHealthCheck(sim.HealthCheckSpec{ID: id, Type: sim.HealthCheckRecoveryControl, RoutingControlArn: s.RoutingControl})); err != nil {
+		if err := sim.IgnoreDuplicate(w.AddHealthCheck(sim.HealthCheckSpec{ID: id, Type: sim.HealthCheckRecoveryControl, RoutingControlArn: s.RoutingControl})); err != nil {
 			return err
 		}
 		checks[region] = id
@@ -150,7 +136,7 @@ func arcTraffic(w *sim.World, p *plan.Plan, cfg *plan.ARCRoutingControl, target,
 		if r != target && r != source {
 			continue
 		}
-		if err := ignoreDup(w.AddRecord(appZone, sim.RecordSpec{Name: name, SetIdentifier: r, Weight: aws.Int64(100), HealthCheckID: checks[r], Region: r})); err != nil {
+		if err := sim.IgnoreDuplicate(w.AddRecord(appZone, sim.RecordSpec{Name: name, SetIdentifier: r, Weight: aws.Int64(100), HealthCheckID: checks[r], Region: r})); err != nil {
 			return err
 		}
 	}
@@ -158,7 +144,7 @@ func arcTraffic(w *sim.World, p *plan.Plan, cfg *plan.ARCRoutingControl, target,
 }
 
 func route53Traffic(w *sim.World, cfg *plan.Route53Record, target, source string) error {
-	if err := ignoreDup(w.AddHostedZone(cfg.HostedZoneID, "example.com.")); err != nil {
+	if err := sim.IgnoreDuplicate(w.AddHostedZone(cfg.HostedZoneID, "example.com.")); err != nil {
 		return err
 	}
 	name := ""
@@ -174,8 +160,8 @@ func route53Traffic(w *sim.World, cfg *plan.Route53Record, target, source string
 		if region == source {
 			weight = 100
 		}
-		typ := r53types.RRType(cmpOr(rc.Type, "A"))
-		if err := ignoreDup(w.AddRecord(cfg.HostedZoneID, sim.RecordSpec{Name: rc.Name, Type: typ, SetIdentifier: rc.SetIdentifier, Weight: aws.Int64(weight), Region: region})); err != nil {
+		typ := r53types.RRType(cmp.Or(rc.Type, "A"))
+		if err := sim.IgnoreDuplicate(w.AddRecord(cfg.HostedZoneID, sim.RecordSpec{Name: rc.Name, Type: typ, SetIdentifier: rc.SetIdentifier, Weight: aws.Int64(weight), Region: region})); err != nil {
 			return err
 		}
 		name = rc.Name

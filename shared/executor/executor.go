@@ -2,6 +2,7 @@ package executor
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -209,7 +210,7 @@ func gate(p *plan.Plan, w *plan.Workflow) ApprovalGate {
 	g.Message = fmt.Sprintf("Run plan %s into %s.", p.Metadata.Name, w.Region)
 	if w.Kind == plan.Deactivate {
 		target, _ := p.StepRegions(w)
-		g.Message = fmt.Sprintf("Run plan %s: take %s out of service (workflow %s), moving its traffic to %s.", p.Metadata.Name, w.Region, w.Name, cmpOr(target, "the other Regions"))
+		g.Message = fmt.Sprintf("Run plan %s: take %s out of service (workflow %s), moving its traffic to %s.", p.Metadata.Name, w.Region, w.Name, cmp.Or(target, "the other Regions"))
 	}
 	return g
 }
@@ -227,13 +228,6 @@ func approvers(p *plan.Plan) ApprovalGate {
 	}
 	g.Approvers = append(g.Approvers, a.FallbackApprovers...)
 	return g
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func stageItems(run Run, w *plan.Workflow) []StageItem {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -468,7 +469,7 @@ func (t *StopSignal) validate(s *stepCtx) {
 
 func (t *StopSignal) setDefaults(s *stepCtx) {
 	if t.Region == "" {
-		t.Region = cmpOr(s.target, s.wf.Region)
+		t.Region = cmp.Or(s.target, s.wf.Region)
 	}
 	if t.Signal == "" {
 		t.Signal = "publish"
@@ -683,7 +684,7 @@ func (h *HTTPCheck) setDefaults(s *stepCtx) {
 		h.Successes = 3
 	}
 	if h.Region == "" {
-		h.Region = cmpOr(s.target, s.wf.Region)
+		h.Region = cmp.Or(s.target, s.wf.Region)
 	}
 }
 
@@ -803,13 +804,6 @@ func (r *RunPlan) setDefaults(s *stepCtx) {
 	if r.Region == "" {
 		r.Region = s.wf.Region
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // shortARN abbreviates an ARN to its resource part for display.

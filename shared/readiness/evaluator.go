@@ -1,6 +1,7 @@
 package readiness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -304,7 +305,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, p *plan.Plan, target string) (
 	}
 	sortFindings(ev.findings)
 	rep := Report{
-		Plan: p.Metadata.Name, PlanVersion: p.Fingerprint(), Region: cmpOr(e.o.Region, target), Target: target, Source: ev.source,
+		Plan: p.Metadata.Name, PlanVersion: p.Fingerprint(), Region: cmp.Or(e.o.Region, target), Target: target, Source: ev.source,
 		Findings: ev.findings, EvaluatedAt: start, Duration: e.o.Clock.Now().Sub(start),
 		Calls: ev.calls, MetricQueries: ev.metrics, Checks: ev.checks, Resources: len(ev.resources),
 	}
@@ -313,13 +314,6 @@ func (e *Evaluator) Evaluate(ctx context.Context, p *plan.Plan, target string) (
 	}
 	rep.Ready = rep.Counts().Critical == 0
 	return rep, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // run runs tasks concurrently on the clock and waits for all of them.

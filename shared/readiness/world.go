@@ -175,11 +175,11 @@ func (b *builder) plan(p *plan.Plan) error {
 			if region == "" {
 				region = target
 			}
-			if err := ignoreDup(b.w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: region})); err != nil {
+			if err := sim.IgnoreDuplicate(b.w.AddEndpoint(sim.EndpointSpec{URL: cfg.URL, Region: region})); err != nil {
 				return err
 			}
 		case *plan.Lambda:
-			if err := ignoreDup(b.w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) { return []byte("{}"), nil })); err != nil {
+			if err := sim.IgnoreDuplicate(b.w.AddFunction(cfg.Function, func(context.Context, []byte) ([]byte, error) { return []byte("{}"), nil })); err != nil {
 				return err
 			}
 		case *plan.Route53Record:
@@ -249,7 +249,7 @@ func (b *builder) nodegroup(region string, d plan.EKSDeployment, desired int32) 
 // step changes: the source's at weight 100, the others at 0 (the drill
 // models the same records).
 func (b *builder) records(cfg *plan.Route53Record, target, source string) error {
-	if err := ignoreDup(b.w.AddHostedZone(cfg.HostedZoneID, "example.com.")); err != nil {
+	if err := sim.IgnoreDuplicate(b.w.AddHostedZone(cfg.HostedZoneID, "example.com.")); err != nil {
 		return err
 	}
 	for _, rc := range cfg.Records {
@@ -268,21 +268,12 @@ func (b *builder) records(cfg *plan.Route53Record, target, source string) error 
 		if typ == "" {
 			typ = "A"
 		}
-		if err := ignoreDup(b.w.AddRecord(cfg.HostedZoneID, sim.RecordSpec{Name: rc.Name, Type: r53types.RRType(typ), SetIdentifier: rc.SetIdentifier,
+		if err := sim.IgnoreDuplicate(b.w.AddRecord(cfg.HostedZoneID, sim.RecordSpec{Name: rc.Name, Type: r53types.RRType(typ), SetIdentifier: rc.SetIdentifier,
 			Weight: aws.Int64(weight), Region: region})); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// ignoreDup treats "already exists" as success: the world may hold the
-// resource from an earlier plan or step.
-func ignoreDup(err error) error {
-	if errors.Is(err, sim.ErrDuplicate) {
-		return nil
-	}
-	return err
 }
 
 func (b *builder) asgGroup(region, name string, desired int32) error {

@@ -56,7 +56,10 @@ func (w *World) AddPlanResources(plans ...*plan.Plan) error {
 	return nil
 }
 
-func ignoreDuplicate(err error) error {
+// IgnoreDuplicate treats ErrDuplicate as success: builders that complete a
+// world (readiness, the drill, dev serve) may add a resource another one
+// already added.
+func IgnoreDuplicate(err error) error {
 	if errors.Is(err, ErrDuplicate) {
 		return nil
 	}
@@ -75,7 +78,7 @@ func (w *World) planMappings(region string, cfg *plan.EventSourceMapping) error 
 		}
 		err := w.AddEventSourceMapping(ESMSpec{Region: r, UUID: uuid, Enabled: cfg.State != "enabled",
 			FunctionARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:esm-%s", r, w.account, uuid)})
-		if err = ignoreDuplicate(err); err != nil {
+		if err = IgnoreDuplicate(err); err != nil {
 			return err
 		}
 	}
@@ -88,7 +91,7 @@ func (w *World) planFence(regions []string, cfg *plan.Fence) error {
 		if err != nil {
 			return err
 		}
-		return ignoreDuplicate(w.AddParameter(region, name, UnfencedValue))
+		return IgnoreDuplicate(w.AddParameter(region, name, UnfencedValue))
 	}
 	it := cfg.DynamoDBItem
 	parts := strings.SplitN(it.Table, ":", 6)
@@ -109,7 +112,7 @@ func (w *World) planFence(regions []string, cfg *plan.Fence) error {
 			spec.Replicas = append(spec.Replicas, r)
 		}
 	}
-	if err := ignoreDuplicate(w.AddTable(spec)); err != nil {
+	if err := IgnoreDuplicate(w.AddTable(spec)); err != nil {
 		return err
 	}
 	if _, ok := w.Item(region, table, it.Key); ok {
