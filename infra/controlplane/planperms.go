@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -91,7 +92,7 @@ var delegatedBlocks = map[string]string{
 func PlanPermissionsFor(set *PlanSet, region, account, prefix string) (PlanPermissions, error) {
 	d := &deriver{
 		region: region, account: account, prefix: prefix,
-		partition: cmpOr(plan.Partition(region), "aws"),
+		partition: cmp.Or(plan.Partition(region), "aws"),
 		stmts:     map[string]*PlanStatement{},
 	}
 	if set == nil {
@@ -324,13 +325,6 @@ func mapValues(m map[string]string) []string {
 		out = append(out, m[k])
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // MaxInlinePolicySize is IAM's limit on the total size of a role's inline
