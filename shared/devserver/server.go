@@ -326,6 +326,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err = srv.Shutdown(sctx)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Connections still busy (or opened and never used) after the
+			// grace period are cut; the server has stopped either way.
+			s.log.Warn("dev serve: closing connections still open after 5s")
+			err = srv.Close()
+		}
 		s.log.Info("dev serve stopped")
 	case err = <-errc:
 	}

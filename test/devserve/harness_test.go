@@ -37,6 +37,8 @@ type harness struct {
 	slack *slacktest.Server
 	srv   *devserver.Server
 	url   string
+	// client is the harness's own, so the test can close its connections.
+	client *http.Client
 }
 
 func newHarness(t *testing.T) *harness {
@@ -60,10 +62,14 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.url = "http://" + ln.Addr().String()
+	h.client = &http.Client{Transport: &http.Transport{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
+		// The transport may have dialed a connection it never used (four
+		// concurrent requests); close it, as a client going away would.
+		h.client.CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
@@ -104,7 +110,7 @@ func (h *harness) do(t *testing.T, method, path, principal string, body any) res
 
 func (h *harness) send(t *testing.T, req *http.Request) response {
 	t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	res, err := h.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
